@@ -1,0 +1,89 @@
+"""SQLAlchemy models of the bare metal database (migrations: db_migrations)."""
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from compute_ext.common import db
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+def _timestamps():
+    return (sa.Column('created_at', sa.DateTime, default=db.utcnow),
+            sa.Column('updated_at', sa.DateTime, onupdate=db.utcnow))
+
+
+class Node(Base):
+    __tablename__ = 'nodes'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_nodes0uuid'),
+        sa.UniqueConstraint('name', name='uniq_nodes0name'),
+        sa.UniqueConstraint('instance_uuid', name='uniq_nodes0instance_uuid'),
+        sa.Index('nodes_reservation_idx', 'reservation'),
+        sa.Index('nodes_maintenance_idx', 'maintenance'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    name = sa.Column(sa.String(255))
+    driver = sa.Column(sa.String(255), nullable=False)
+    # JSON text; holds the BMC password, which no response or log shows.
+    driver_info = sa.Column(sa.Text)
+    extra = sa.Column(sa.Text)
+    properties = sa.Column(sa.Text)
+    power_state = sa.Column(sa.String(15))
+    target_power_state = sa.Column(sa.String(15))
+    provision_state = sa.Column(sa.String(15))
+    target_provision_state = sa.Column(sa.String(15))
+    provision_updated_at = sa.Column(sa.DateTime)
+    instance_uuid = sa.Column(sa.String(36))
+    maintenance = sa.Column(sa.Boolean, nullable=False, default=False)
+    maintenance_reason = sa.Column(sa.Text)
+    fault = sa.Column(sa.String(255))
+    reservation = sa.Column(sa.String(255))
+    last_error = sa.Column(sa.Text)
+    # Consecutive failed power syncs, kept in the row (Ironic keeps it in
+    # memory) so a conductor restart does not reset the road to
+    # 'power failure'.
+    power_sync_failures = sa.Column(sa.Integer, nullable=False, default=0)
+    created_at, updated_at = _timestamps()
+
+
+class Conductor(Base):
+    __tablename__ = 'conductors'
+    __table_args__ = (
+        sa.UniqueConstraint('hostname', name='uniq_conductors0hostname'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    hostname = sa.Column(sa.String(255), nullable=False)
+    online = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at, updated_at = _timestamps()
+
+
+class EventOutbox(Base):
+    """power-update events waiting for (or done with) delivery to Nova.
+
+    A row is written in the same transaction as the node's power_state
+    change, so an event can only be lost together with the state change.
+    """
+
+    __tablename__ = 'event_outbox'
+    __table_args__ = (
+        sa.Index('event_outbox_status_next_idx', 'status', 'next_attempt_at'),
+        sa.Index('event_outbox_instance_idx', 'instance_uuid'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    node_uuid = sa.Column(sa.String(36), nullable=False)
+    instance_uuid = sa.Column(sa.String(36), nullable=False)
+    tag = sa.Column(sa.String(16), nullable=False)
+    # pending -> delivered | undeliverable | superseded
+    status = sa.Column(sa.String(16), nullable=False, default='pending')
+    attempts = sa.Column(sa.Integer, nullable=False, default=0)
+    next_attempt_at = sa.Column(sa.DateTime)
+    last_error = sa.Column(sa.Text)
+    delivered_at = sa.Column(sa.DateTime)
+    created_at, updated_at = _timestamps()

@@ -1,0 +1,32 @@
+"""compute-ext-api: the Compute API on cheroot's threaded WSGI server."""
+
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from compute_ext.common import service
+from compute_ext.common import wsgi_server
+from compute_ext import conf as compute_conf
+from compute_ext import wsgi
+
+LOG = logging.getLogger(__name__)
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    argv = sys.argv[1:] if argv is None else argv
+    service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
+    app = wsgi.load_app(conf)
+    try:
+        server = wsgi_server.ServerThread(app, conf.api.host, conf.api.port,
+                                          conf.api.wsgi_threads)
+    except wsgi_server.StartupError as exc:
+        service.fail('compute-ext-api', str(exc))
+    server.start()
+    LOG.info('Compute API listening on http://%s:%s/ (auth_strategy=%s)',
+             conf.api.host, server.port, conf.api.auth_strategy)
+    wsgi_server.wait_for_signal()
+    LOG.info('Compute API stopping')
+    server.stop()
+    return 0

@@ -1,0 +1,28 @@
+"""compute-ext-compute: the compute agent of one host."""
+
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from compute_ext.common import db
+from compute_ext.common import service
+from compute_ext.common import wsgi_server
+from compute_ext.compute import agent as compute_agent
+from compute_ext import conf as compute_conf
+
+LOG = logging.getLogger(__name__)
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    argv = sys.argv[1:] if argv is None else argv
+    service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
+    agent = compute_agent.ComputeAgent(conf, db.Database.from_conf(conf))
+    try:
+        agent.start()
+    except Exception as exc:
+        service.fail('compute-ext-compute', 'cannot start: %s' % exc)
+    wsgi_server.wait_for_signal()
+    agent.stop()
+    return 0

@@ -1,0 +1,111 @@
+"""enginefacade handles that belong to one service instance, not a module.
+
+Each service (and each test) builds its own Database, so two services with
+different connection URLs can live in one process.
+"""
+
+import datetime
+import os
+
+from oslo_db import exception as db_exc
+from oslo_db import options as db_options
+from oslo_db.sqlalchemy import enginefacade
+import sqlalchemy as sa
+
+DBDuplicateEntry = db_exc.DBDuplicateEntry
+
+# Options of oslo.db's [database] group that enginefacade.configure takes.
+_FACADE_KEYS = ('connection', 'slave_connection', 'sqlite_fk',
+                'mysql_sql_mode', 'connection_recycle_time', 'max_pool_size',
+                'max_overflow', 'pool_timeout', 'max_retries',
+                'retry_interval', 'connection_debug', 'connection_trace')
+
+
+def register_database_opts(conf, sqlite_name):
+    """Register oslo.db's [database] options, defaulting to SQLite."""
+    # NOTE: $state_path is interpolated by oslo.config when read, so a
+    # state_path set in a config file moves the default database with it.
+    db_options.set_defaults(conf,
+                            connection='sqlite:///$state_path/' + sqlite_name)
+
+
+def ensure_sqlite_dir(connection):
+    """Create the directory of an SQLite file URL (the embedded default)."""
+    url = sa.engine.make_url(connection)
+    if url.get_backend_name() == 'sqlite' and url.database not in (
+            None, '', ':memory:'):
+        directory = os.path.dirname(os.path.abspath(url.database))
+        os.makedirs(directory, exist_ok=True)
+
+
+class Database:
+    """One enginefacade transaction context for one service instance."""
+
+    def __init__(self, connection, **facade_options):
+        self.connection = connection
+        self._tm = enginefacade.transaction_context()
+        options = {'connection': connection, 'sqlite_fk': True}
+        options.update(facade_options)
+        self._tm.configure(**options)
+
+    @classmethod
+    def from_conf(cls, conf):
+        group = conf.database
+        options = {key: group[key] for key in _FACADE_KEYS
+                   if key in group and group[key] is not None}
+        connection = options.pop('connection')
+        ensure_sqlite_dir(connection)
+        return cls(connection, **options)
+
+    @property
+    def reader(self):
+        return self._tm.reader
+
+    @property
+    def writer(self):
+        return self._tm.writer
+
+    def get_engine(self):
+        return self._tm.writer.get_engine()
+
+    def dispose(self):
+        """Close pooled connections (tests and clean shutdown)."""
+        self._tm.dispose_pool()
+
+
+def utcnow():
+    """Naive UTC now, the form every timestamp column stores."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def isotime(value):
+    """Nova and Ironic both print timestamps with microseconds."""
+    if value is None:
+        return None
+    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def conditional_update(session, table, values, **expected):
+    """UPDATE table SET values WHERE every expected column matches.
+
+    Returns the number of rows changed: this is the compare-and-swap every
+    state change goes through, so two writers can never both win.
+    """
+    clauses = []
+    for column, value in expected.items():
+        col = table.c[column]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values_ = list(value)
+            has_none = None in values_
+            values_ = [v for v in values_ if v is not None]
+            cond = col.in_(values_) if values_ else sa.false()
+            if has_none:
+                cond = sa.or_(cond, col.is_(None))
+            clauses.append(cond)
+        elif value is None:
+            clauses.append(col.is_(None))
+        else:
+            clauses.append(col == value)
+    result = session.execute(
+        table.update().where(sa.and_(*clauses)).values(**values))
+    return result.rowcount

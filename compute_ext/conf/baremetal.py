@@ -1,0 +1,18 @@
+from oslo_config import cfg
+
+from compute_ext.common import ksa
+
+GROUP = 'baremetal'
+baremetal_group = cfg.OptGroup(
+    GROUP, title='Bare Metal service client',
+    help='How the compute agent reaches the Bare Metal API (keystoneauth1 '
+         'session, auth and adapter options).')
+
+
+def register_opts(conf):
+    conf.register_group(baremetal_group)
+    ksa.register_auth_opts(conf, GROUP, 'baremetal')
+
+
+def list_opts():
+    return {baremetal_group: ksa.list_auth_opts('baremetal')}

@@ -1,0 +1,50 @@
+"""Version discovery: GET / and GET /v2.1, without authentication."""
+
+from compute_ext import microversion
+from compute_ext import wsgi_wrapper
+
+# Nova publishes these dates; clients only read id, status and versions.
+V21_UPDATED = '2013-07-23T11:33:21Z'
+V20_UPDATED = '2025-07-04T12:00:00Z'
+
+
+def _base_url(req):
+    return req.application_url.rstrip('/')
+
+
+def _v21(req):
+    return {
+        'id': 'v2.1',
+        'status': 'CURRENT',
+        'version': microversion.VERSIONS[-1],
+        'min_version': microversion.VERSIONS[0],
+        'updated': V21_UPDATED,
+        'links': [{'rel': 'self', 'href': _base_url(req) + '/v2.1/'}],
+    }
+
+
+@wsgi_wrapper.ComputeWsgify
+def list_versions(req):
+    """GET /: the v2.0 (deprecated) and v2.1 (current) APIs."""
+    v20 = {
+        'id': 'v2.0',
+        'status': 'DEPRECATED',
+        'version': '',
+        'min_version': '',
+        'updated': V20_UPDATED,
+        'links': [{'rel': 'self', 'href': _base_url(req) + '/v2/'}],
+    }
+    return wsgi_wrapper.json_response({'versions': [v20, _v21(req)]})
+
+
+@wsgi_wrapper.ComputeWsgify
+def show_version(req):
+    """GET /v2.1 and /v2.1/: the v2.1 document with its media types."""
+    version = _v21(req)
+    version['links'].append({'rel': 'describedby', 'type': 'text/html',
+                             'href': 'http://docs.openstack.org/'})
+    version['media-types'] = [{
+        'base': 'application/json',
+        'type': 'application/vnd.openstack.compute+json;version=2.1',
+    }]
+    return wsgi_wrapper.json_response({'version': version})

@@ -1,0 +1,144 @@
+"""Service rows: registration, heartbeats and admin updates."""
+
+import dataclasses
+import datetime
+
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from compute_ext.common import db
+from compute_ext.db import models
+from compute_ext import exception
+
+SERVICES = models.Service.__table__
+INSTANCES = models.Instance.__table__
+COMPUTE_BINARY = 'nova-compute'
+
+
+@dataclasses.dataclass
+class Service:
+    id: int
+    uuid: str
+    host: str
+    binary: str
+    topic: str
+    report_count: int
+    disabled: bool
+    disabled_reason: str
+    forced_down: bool
+    last_seen_up: datetime.datetime
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**{f.name: getattr(row, f.name)
+                      for f in dataclasses.fields(cls)})
+
+
+def _select():
+    return sa.select(SERVICES).where(SERVICES.c.deleted == 0)
+
+
+def get_all(ctx, host=None, binary=None):
+    query = _select().order_by(SERVICES.c.id)
+    if host is not None:
+        query = query.where(SERVICES.c.host == host)
+    if binary is not None:
+        query = query.where(SERVICES.c.binary == binary)
+    with ctx.db.reader.using(ctx) as session:
+        return [Service.from_row(r) for r in session.execute(query)]
+
+
+def _get_one(ctx, clause, error):
+    with ctx.db.reader.using(ctx) as session:
+        row = session.execute(_select().where(clause)).first()
+    if row is None:
+        raise error
+    return Service.from_row(row)
+
+
+def get_by_id(ctx, service_id):
+    return _get_one(ctx, SERVICES.c.id == service_id,
+                    exception.ServiceNotFound(service_id=service_id))
+
+
+def get_by_uuid(ctx, service_uuid):
+    return _get_one(ctx, SERVICES.c.uuid == service_uuid,
+                    exception.ServiceNotFound(service_id=service_uuid))
+
+
+def get_by_host_and_binary(ctx, host, binary):
+    return _get_one(
+        ctx, sa.and_(SERVICES.c.host == host, SERVICES.c.binary == binary),
+        exception.HostBinaryNotFound(host=host, binary=binary))
+
+
+def create(ctx, host, binary, topic=None):
+    """Insert a new service row and return it."""
+    now = db.utcnow()
+    values = dict(uuid=uuidutils.generate_uuid(), host=host, binary=binary,
+                  topic=topic, report_count=0, disabled=False,
+                  forced_down=False, created_at=now, deleted=0)
+    with ctx.db.writer.using(ctx) as session:
+        result = session.execute(SERVICES.insert().values(**values))
+        service_id = result.inserted_primary_key[0]
+    return get_by_id(ctx, service_id)
+
+
+def get_or_create(ctx, host, binary, topic=None):
+    """The live row for host/binary, created on first start."""
+    try:
+        return get_by_host_and_binary(ctx, host, binary)
+    except exception.HostBinaryNotFound:
+        pass
+    try:
+        return create(ctx, host, binary, topic)
+    except db.DBDuplicateEntry:
+        # Another process registered the same host first: use its row.
+        return get_by_host_and_binary(ctx, host, binary)
+
+
+def update(ctx, service_id, **values):
+    """Set ``values`` on a live service; 404 when it is gone."""
+    values['updated_at'] = db.utcnow()
+    with ctx.db.writer.using(ctx) as session:
+        changed = db.conditional_update(session, SERVICES, values,
+                                        id=service_id, deleted=0)
+    if not changed:
+        raise exception.ServiceNotFound(service_id=service_id)
+    return get_by_id(ctx, service_id)
+
+
+def report_state(ctx, service_id):
+    """One heartbeat: bump report_count and last_seen_up atomically.
+
+    forced_down is left alone: only an admin clears it, as in Nova.
+    """
+    now = db.utcnow()
+    with ctx.db.writer.using(ctx) as session:
+        result = session.execute(
+            SERVICES.update()
+            .where(SERVICES.c.id == service_id, SERVICES.c.deleted == 0)
+            .values(report_count=SERVICES.c.report_count + 1,
+                    last_seen_up=now, updated_at=now))
+    if not result.rowcount:
+        raise exception.ServiceNotFound(service_id=service_id)
+
+
+def destroy(ctx, service):
+    """Soft-delete; a compute service still hosting instances stays."""
+    with ctx.db.writer.using(ctx) as session:
+        if service.binary == COMPUTE_BINARY:
+            hosted = session.execute(
+                sa.select(sa.func.count()).select_from(INSTANCES).where(
+                    INSTANCES.c.host == service.host,
+                    INSTANCES.c.deleted == 0)).scalar()
+            if hosted:
+                raise exception.ServiceInUse()
+        changed = db.conditional_update(
+            session, SERVICES,
+            {'deleted': service.id, 'deleted_at': db.utcnow()},
+            id=service.id, deleted=0)
+    if not changed:
+        raise exception.ServiceNotFound(service_id=service.id)
