@@ -1,0 +1,51 @@
+import socket
+
+from oslo_config import cfg
+
+conductor_group = cfg.OptGroup('conductor', title='Conductor options')
+
+host_opt = cfg.StrOpt('host', default=socket.gethostname(),
+                      sample_default='<current_hostname>',
+                      help='Name of this conductor: the value written to a '
+                           "node's reservation while it holds the lock.")
+
+conductor_opts = [
+    cfg.IntOpt('sync_power_state_interval', default=60, min=0,
+               mutable=True,
+               help='Seconds between power state syncs of every node. '
+                    '0 disables the sync.'),
+    cfg.IntOpt('sync_power_state_workers', default=8, min=1,
+               help='Nodes whose power action or state write runs at once '
+                    'during a sync. BMC queries are batched by the IPMI '
+                    'driver regardless.'),
+    cfg.BoolOpt('force_power_state_during_sync', default=False,
+                mutable=True,
+                help='True: push the recorded power state onto hardware '
+                     'that disagrees. False: record the hardware state '
+                     '(and tell the Compute API). False makes the hardware '
+                     'the source of truth, which is what power-update '
+                     'events are for.'),
+    cfg.IntOpt('power_state_sync_max_retries', default=3, min=0,
+               help='Consecutive failed syncs of a node before it goes '
+                    "into maintenance with fault 'power failure'."),
+    cfg.IntOpt('power_failure_recovery_interval', default=300, min=0,
+               help="Seconds between retries of nodes in 'power failure'; "
+                    'a node whose BMC answers again leaves maintenance. '
+                    '0 disables recovery.'),
+    cfg.IntOpt('power_state_change_timeout', default=60, min=2,
+               mutable=True,
+               help='Seconds to wait for a node to reach the target power '
+                    'state after a power action.'),
+    cfg.IntOpt('heartbeat_interval', default=10, min=1,
+               help='Seconds between conductor heartbeats.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(conductor_group)
+    conf.register_cli_opt(host_opt)
+    conf.register_opts(conductor_opts, group=conductor_group)
+
+
+def list_opts():
+    return {'DEFAULT': [host_opt], conductor_group: conductor_opts}

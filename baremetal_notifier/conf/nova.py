@@ -1,0 +1,34 @@
+from oslo_config import cfg
+
+from compute_ext.common import ksa
+
+GROUP = 'nova'
+nova_group = cfg.OptGroup(
+    GROUP, title='Compute API client',
+    help='How power-update events reach the Compute API (keystoneauth1 '
+         'session, auth and adapter options), as in Ironic.')
+
+nova_opts = [
+    cfg.BoolOpt('send_power_notifications', default=True, mutable=True,
+                help='Send power-update events to the Compute API. Set to '
+                     'False where no compute service exists.'),
+    cfg.IntOpt('outbox_batch_size', default=100, min=1,
+               help='Events sent in one POST /os-server-external-events.'),
+    cfg.FloatOpt('outbox_poll_interval', default=0.2, min=0.01,
+                 help='Seconds between outbox scans when it is idle.'),
+    cfg.FloatOpt('retry_initial_delay', default=1.0, min=0.01,
+                 help='First retry delay after a failed delivery; it doubles '
+                      'per attempt, with jitter.'),
+    cfg.FloatOpt('retry_max_delay', default=60.0, min=0.1,
+                 help='Cap on the delay between delivery attempts.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(nova_group)
+    conf.register_opts(nova_opts, group=nova_group)
+    ksa.register_auth_opts(conf, GROUP, 'compute')
+
+
+def list_opts():
+    return {nova_group: nova_opts + ksa.list_auth_opts('compute')}

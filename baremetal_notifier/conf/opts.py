@@ -1,0 +1,17 @@
+"""Option listing for oslo-config-generator."""
+
+import collections
+
+from baremetal_notifier.conf import api
+from baremetal_notifier.conf import conductor
+from baremetal_notifier.conf import ipmi
+from baremetal_notifier.conf import nova
+from baremetal_notifier.conf import paths
+
+
+def list_opts():
+    merged = collections.OrderedDict()
+    for module in (paths, conductor, api, ipmi, nova):
+        for group, opts in module.list_opts().items():
+            merged.setdefault(group, []).extend(opts)
+    return list(merged.items())
