@@ -22,7 +22,10 @@ def main(argv=None):
     try:
         agent.start()
     except Exception as exc:
-        service.fail('compute-ext-compute', 'cannot start: %s' % exc)
+        # One line for the operator: database errors carry the whole SQL
+        # statement on the lines after the cause.
+        reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
+        service.fail('compute-ext-compute', 'cannot start: %s' % reason)
     wsgi_server.wait_for_signal()
     agent.stop()
     return 0

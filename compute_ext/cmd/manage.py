@@ -6,6 +6,7 @@ from oslo_config import cfg
 
 import db_migrations
 from compute_ext.common import db
+from compute_ext.cmd import server_commands
 from compute_ext.common import service
 from compute_ext import conf as compute_conf
 
@@ -31,6 +32,7 @@ def add_command_parsers(subparsers):
         func=_db_sync)
     db_sub.add_parser('version', help='print the schema revision'
                       ).set_defaults(func=_db_version)
+    server_commands.add_server_parsers(subparsers)
 
 
 def main(argv=None):
@@ -41,8 +43,7 @@ def main(argv=None):
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts,
                         cli_opts=[command_opt], setup_logging=False)
     try:
-        conf.category.func(conf)
+        return conf.category.func(conf) or 0
     except Exception as exc:  # one clear line, never a traceback
         service.fail(PROG, str(exc).splitlines()[0] if str(exc) else
                      type(exc).__name__)
-    return 0

@@ -30,11 +30,18 @@ class MalformedBody(ValidationError):
     """The body is not JSON (or not UTF-8)."""
 
 
-def validate(schema, instance):
-    """Validate like Nova: name the failing field and its value."""
+def _first_error(schema, instance):
+    # NOTE: the first error in schema order, as Nova reports it;
+    # jsonschema's best_match would prefer a different one when a body
+    # has several faults.
     validator = jsonschema.Draft4Validator(schema,
                                            format_checker=_FORMAT_CHECKER)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    return next(iter(validator.iter_errors(instance)), None)
+
+
+def validate(schema, instance):
+    """Validate like Nova: name the failing field and its value."""
+    error = _first_error(schema, instance)
     if error is None:
         return
     if len(error.path) > 0:
@@ -49,24 +56,33 @@ def validate(schema, instance):
 
 def validate_query(schema, params):
     """Validate query parameters (each name maps to a list of values)."""
-    validator = jsonschema.Draft4Validator(schema,
-                                           format_checker=_FORMAT_CHECKER)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(params))
+    error = _first_error(schema, params)
     if error is None:
         return
     if len(error.path) > 0:
+        # The path is (name, index in the list of values): name the
+        # parameter, not the index.
         raise ValidationError(
             'Invalid input for query parameters %(path)s. Value: %(value)s. '
-            '%(message)s' % {'path': error.path.pop(),
+            '%(message)s' % {'path': error.path.popleft(),
                              'value': error.instance,
                              'message': error.message})
     raise ValidationError(error.message)
 
 
 def query_to_lists(req):
-    """Multi-valued query parameters as {name: [values]}."""
+    """Multi-valued query parameters as {name: [values]}.
+
+    Handlers read the query string through this, never req.GET directly:
+    webob raises UnicodeDecodeError for a percent-escape that is not
+    UTF-8, which must be a 400 and not a 500.
+    """
+    try:
+        items = list(req.GET.items())
+    except UnicodeDecodeError:
+        raise ValidationError('Query string is not valid UTF-8') from None
     result = {}
-    for key, value in req.GET.items():
+    for key, value in items:
         result.setdefault(key, []).append(value)
     return result
 
@@ -78,7 +94,7 @@ def load_json_body(req):
     try:
         return json.loads(req.body.decode('utf-8'))
     except (ValueError, UnicodeDecodeError):
-        raise MalformedBody('Malformed request body')
+        raise MalformedBody('Malformed request body') from None
 
 
 def to_bool(value):

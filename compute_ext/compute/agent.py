@@ -1,18 +1,27 @@
-"""The compute agent: a nova-compute service row and its heartbeat."""
+"""The compute agent: a nova-compute service row and its heartbeat, and
+the bare metal work of this host: node ownership (hash ring), os-start/
+os-stop, and the periodic power sync."""
 
 from oslo_log import log as logging
 
 from compute_ext.common import periodic
+from compute_ext.compute import actions
+from compute_ext.compute import baremetal
+from compute_ext.compute import hash_ring
+from compute_ext.compute import power_sync
 from compute_ext import context as compute_context
 from compute_ext import exception
 from compute_ext.objects import services as service_obj
+from compute_ext import servicegroup
 
 LOG = logging.getLogger(__name__)
 TOPIC = 'compute'
 
 
 class ComputeAgent:
-    """Registers ``[DEFAULT] host`` as nova-compute and heartbeats."""
+    """Registers ``[DEFAULT] host`` as nova-compute and heartbeats; owns
+    its share of the nodes, carries out os-start/os-stop on them and runs
+    the periodic power sync."""
 
     def __init__(self, conf, db):
         self.conf = conf
@@ -21,6 +30,10 @@ class ComputeAgent:
         self.service = None
         self._loops = []
         self._report_failing = False
+        self.client = None
+        self.ring = None
+        self.runner = None
+        self.power_sync = None
 
     def start(self):
         self.service = service_obj.get_or_create(
@@ -31,6 +44,48 @@ class ComputeAgent:
         self._loops.append(periodic.Periodic(
             'heartbeat', self.report_state, self.conf.report_interval,
             initial_delay=self.conf.report_interval).start())
+        self._start_power_management()
+
+    def _start_power_management(self):
+        """Ring refresh, the os-start/os-stop poller and the sync loops.
+
+        Runs after the first heartbeat, so this host is in its own ring.
+        """
+        conf = self.conf
+        self.client = baremetal.BaremetalClient.from_conf(conf)
+        self.ring = hash_ring.NodeRing(
+            self.ctx, servicegroup.ServiceGroup(conf), self.host)
+        self.runner = actions.PowerActionRunner(
+            self.ctx, self.client, self.ring, conf.power_action_timeout,
+            conf.max_concurrent_power_actions)
+        self.refresh_ring()
+        self._loops.append(periodic.Periodic(
+            'hash-ring', self.refresh_ring, conf.ring_refresh_interval,
+            initial_delay=conf.ring_refresh_interval).start())
+        self._loops.append(periodic.Periodic(
+            'power-actions', self.runner.poll,
+            conf.power_action_poll_interval).start())
+        if conf.sync_power_state_interval <= 0:
+            LOG.info('Periodic power sync disabled '
+                     '(sync_power_state_interval=%d)',
+                     conf.sync_power_state_interval)
+            return
+        self.power_sync = power_sync.PowerSync(
+            self.ctx, self.client, self.ring, self.runner,
+            conf.power_state_authority, conf.sync_power_state_pool_size)
+        # Nova's sync runs at start-up too (run_immediately).
+        self._loops.append(periodic.Periodic(
+            'power-sync', self.power_sync.run,
+            conf.sync_power_state_interval).start())
+        LOG.info('Power sync every %(interval)ds, %(authority)s is the '
+                 'source of truth',
+                 {'interval': conf.sync_power_state_interval,
+                  'authority': conf.power_state_authority})
+
+    def refresh_ring(self):
+        """Rebuild the ring and take over the instances of moved nodes."""
+        self.ring.refresh()
+        self.ring.adopt()
 
     def report_state(self):
         """One heartbeat; keeps going while forced down (only an admin
@@ -53,6 +108,14 @@ class ComputeAgent:
             self._report_failing = False
 
     def stop(self):
+        if self.client is not None:
+            # Ends power waits and retries at once: an interrupted start
+            # or stop keeps its task_state and resumes on the next start
+            # (or on the peer that takes the node over).
+            self.client.stop()
         for loop in reversed(self._loops):
             loop.stop()
+        for pool in (self.power_sync, self.runner):
+            if pool is not None:
+                pool.shutdown()
         LOG.info('Compute agent on host %s stopped', self.host)

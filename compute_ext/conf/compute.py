@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from compute_ext.conf import baremetal
+
 compute_opts = [
     cfg.IntOpt('sync_power_state_interval', default=600,
                help='Seconds between periodic power state syncs of the '
@@ -7,27 +9,54 @@ compute_opts = [
     cfg.IntOpt('sync_power_state_pool_size', default=5, min=1,
                help='Instances synced in parallel by the periodic sync.'),
     cfg.StrOpt('power_state_authority', default='baremetal',
-               choices=[('baremetal', 'the bare metal service sends '
-                                      'power-update events: the sync '
-                                      'records the hardware state and '
-                                      'never forces it'),
-                        ('compute', "Nova's classic rules: the sync stops "
-                                    "instances the hardware reports off "
-                                    "and powers off stopped instances "
-                                    "found running")],
+               choices=[('baremetal', ('the bare metal service sends '
+                                       'power-update events: the sync '
+                                       'records the hardware state and '
+                                       'never forces it')),
+                        ('compute', ("Nova's classic rules: the sync stops "
+                                     "instances the hardware reports off "
+                                     "and powers off stopped instances "
+                                     "found running"))],
                help='Which side is the source of truth for power state.'),
     cfg.IntOpt('ring_refresh_interval', default=5, min=1,
                help='Seconds between rebuilds of the node hash ring from '
-                    'the live nova-compute services.'),
+                    'the live nova-compute services. A forced-down or dead '
+                    "host's nodes move to its peers within this time."),
     cfg.IntOpt('power_action_timeout', default=60, min=1,
                help='Seconds to wait for a node to reach the target power '
                     'state after os-start/os-stop.'),
+    cfg.FloatOpt('power_action_poll_interval', default=0.5, min=0.01,
+                 help='Seconds between scans for instances whose os-start '
+                      'or os-stop this host must carry out.'),
+    cfg.IntOpt('max_concurrent_power_actions', default=10, min=1,
+               help='Power actions (os-start/os-stop) carried out at once; '
+                    'each holds a thread while it waits for its node.'),
+]
+
+# Nova's [ironic] retry options, in the [baremetal] client section.
+baremetal_client_opts = [
+    cfg.IntOpt('api_max_retries', default=60, min=0,
+               help='Retries of a Bare Metal API request answered 409 '
+                    '(node locked) or 503 before giving up.'),
+    cfg.FloatOpt('api_retry_interval', default=2.0, min=0.0,
+                 help='Seconds between those retries, and between polls '
+                      'of a node while waiting for a power state.'),
 ]
 
 
 def register_opts(conf):
     conf.register_opts(compute_opts)
+    # NOTE: a fresh OptGroup for this ConfigOpts. oslo.config copies a
+    # registered group shallowly, so overrides set on one ConfigOpts would
+    # show in every other one sharing the module-level group object. The
+    # first registration of a name wins; compute_ext.conf.baremetal adds
+    # its keystoneauth options to this group by name.
+    shared = baremetal.baremetal_group
+    conf.register_group(cfg.OptGroup(shared.name, title=shared.title,
+                                     help=shared.help))
+    conf.register_opts(baremetal_client_opts, group=shared.name)
 
 
 def list_opts():
-    return {'DEFAULT': compute_opts}
+    return {'DEFAULT': compute_opts,
+            baremetal.baremetal_group: baremetal_client_opts}

@@ -1,5 +1,6 @@
 """os-services: list, enable/disable, force down and delete services."""
 
+from oslo_utils import strutils
 from oslo_utils import uuidutils
 import webob.exc
 
@@ -21,8 +22,8 @@ NOT_COMPUTE = ('Updating a %(binary)s service is not supported. Only '
                'nova-compute services can be updated.')
 
 
-def _service_detail(req, service, uuid_for_id, with_forced_down):
-    state = deploy.get_state(req)
+def _service_detail(servicegroup, service, uuid_for_id, with_forced_down,
+                    now):
     detail = {
         'id': service.uuid if uuid_for_id else service.id,
         'binary': service.binary,
@@ -32,7 +33,7 @@ def _service_detail(req, service, uuid_for_id, with_forced_down):
         'zone': ('nova' if service.binary == service_obj.COMPUTE_BINARY
                  else 'internal'),
         'status': 'disabled' if service.disabled else 'enabled',
-        'state': 'up' if state.servicegroup.is_up(service) else 'down',
+        'state': 'up' if servicegroup.is_up(service, now) else 'down',
         'updated_at': db.isotime(service.updated_at),
         'disabled_reason': service.disabled_reason,
     }
@@ -44,22 +45,29 @@ def _service_detail(req, service, uuid_for_id, with_forced_down):
 @wsgi_wrapper.ComputeWsgify
 def list_services(req):
     """GET /os-services, filtered by exact host and binary."""
-    ctx = deploy.get_context(req)
-    ctx.can(policies.LIST, target={})
     want = microversion.want(req)
     params = validation.query_to_lists(req)
+    # Nova validates the query string before the policy check.
     validation.validate_query(
         schema.INDEX_QUERY_V275 if want.matches((2, 75))
         else schema.INDEX_QUERY, params)
-    # Repeated parameters pass validation; the last one wins (Nova).
-    host = params['host'][-1] if 'host' in params else None
-    binary = params['binary'][-1] if 'binary' in params else None
+    ctx = deploy.get_context(req)
+    ctx.can(policies.LIST, target={})
+    # Repeated parameters pass validation and the last one wins; an empty
+    # value filters nothing (both as in Nova).
+    host = params.get('host', [None])[-1] or None
+    binary = params.get('binary', [None])[-1] or None
     services = [s for s in service_obj.get_all(ctx, host=host, binary=binary)
                 if s.binary not in HIDDEN_BINARIES]
     uuid_for_id = want.matches((2, 53))
     forced = want.matches((2, 11))
+    # One clock reading for the whole list: every service is judged
+    # against the same instant.
+    now = db.utcnow()
+    servicegroup = deploy.get_state(req).servicegroup
     return wsgi_wrapper.json_response({'services': [
-        _service_detail(req, s, uuid_for_id, forced) for s in services]})
+        _service_detail(servicegroup, s, uuid_for_id, forced, now)
+        for s in services]})
 
 
 def _service_id(req):
@@ -74,22 +82,24 @@ def update_service(req):
     return _update_v21(req, _service_id(req))
 
 
-def _legacy_enable(service, body):
+def _legacy_enable(body):
     return {'disabled': False, 'disabled_reason': None}, {
         'status': 'enabled'}
 
 
-def _legacy_disable(service, body):
-    return {'disabled': True}, {'status': 'disabled'}
+def _legacy_disable(body):
+    # Nova's disable sets the reason to None: an old reason is cleared.
+    return {'disabled': True, 'disabled_reason': None}, {
+        'status': 'disabled'}
 
 
-def _legacy_disable_log_reason(service, body):
+def _legacy_disable_log_reason(body):
     reason = body['disabled_reason']
     return ({'disabled': True, 'disabled_reason': reason},
             {'status': 'disabled', 'disabled_reason': reason})
 
 
-def _legacy_force_down(service, body):
+def _legacy_force_down(body):
     forced = validation.to_bool(body['forced_down'])
     return {'forced_down': forced}, {'forced_down': forced}
 
@@ -102,37 +112,40 @@ LEGACY_ACTIONS = {
 
 
 def _update_v21(req, action):
+    want = microversion.want(req)
+    # Nova's order: the body schema, policy, the action name, the fields
+    # the action needs, then the binary. So forced_down in a body at 2.10
+    # is a 400 even on PUT /os-services/force-down.
+    body = wsgi_wrapper.read_json_body(
+        req, schema.UPDATE_V211 if want.matches((2, 11)) else schema.UPDATE)
     ctx = deploy.get_context(req)
     ctx.can(policies.UPDATE, target={})
-    want = microversion.want(req)
     actions = dict(LEGACY_ACTIONS)
     if want.matches((2, 11)):
         actions['force-down'] = _legacy_force_down
     if action not in actions:
         raise webob.exc.HTTPNotFound('Unknown action')
-    body = wsgi_wrapper.read_json_body(
-        req, schema.UPDATE_V211 if want.matches((2, 11)) else schema.UPDATE)
     if action == 'disable-log-reason' and 'disabled_reason' not in body:
         raise webob.exc.HTTPBadRequest('Missing disabled reason field')
     if action == 'force-down' and 'forced_down' not in body:
         raise webob.exc.HTTPBadRequest('Missing forced_down field')
     if body['binary'] != service_obj.COMPUTE_BINARY:
         raise webob.exc.HTTPBadRequest(NOT_COMPUTE % body)
-    service = service_obj.get_by_host_and_binary(ctx, body['host'],
-                                                 body['binary'])
-    values, shown = actions[action](service, body)
-    service_obj.update(ctx, service.id, **values)
+    values, shown = actions[action](body)
+    service_obj.update_by_host_and_binary(ctx, body['host'], body['binary'],
+                                          **values)
     result = {'host': body['host'], 'binary': body['binary']}
     result.update(shown)
     return wsgi_wrapper.json_response({'service': result})
 
 
 def _update_v253(req, service_id):
+    # Nova's order: the body schema, the uuid, policy, then the lookup.
+    body = wsgi_wrapper.read_json_body(req, schema.UPDATE_V253)
     if not uuidutils.is_uuid_like(service_id):
         raise webob.exc.HTTPBadRequest('Invalid uuid %s' % service_id)
     ctx = deploy.get_context(req)
     ctx.can(policies.UPDATE, target={})
-    body = wsgi_wrapper.read_json_body(req, schema.UPDATE_V253)
     service = service_obj.get_by_uuid(ctx, service_id)
     if service.binary != service_obj.COMPUTE_BINARY:
         raise webob.exc.HTTPBadRequest(NOT_COMPUTE
@@ -156,8 +169,9 @@ def _update_v253(req, service_id):
             "No updates were requested. Fields 'status' or 'forced_down' "
             "should be specified.")
     service = service_obj.update(ctx, service.id, **values)
-    return wsgi_wrapper.json_response(
-        {'service': _service_detail(req, service, True, True)})
+    return wsgi_wrapper.json_response({'service': _service_detail(
+        deploy.get_state(req).servicegroup, service, True, True,
+        db.utcnow())})
 
 
 @wsgi_wrapper.ComputeWsgify
@@ -172,12 +186,16 @@ def delete_service(req):
                 raise webob.exc.HTTPBadRequest('Invalid uuid %s' % service_id)
             service = service_obj.get_by_uuid(ctx, service_id)
         else:
-            if not service_id.isdigit():
-                raise webob.exc.HTTPBadRequest('id must be an integer.')
-            if int(service_id) > MAX_DB_INT:
+            try:
+                db_id = strutils.validate_integer(service_id, 'id')
+            except ValueError as exc:
+                raise webob.exc.HTTPBadRequest(
+                    'Invalid input received: %s' % exc) from None
+            if not 0 < db_id <= MAX_DB_INT:
                 raise exception.ServiceNotFound(service_id=service_id)
-            service = service_obj.get_by_id(ctx, int(service_id))
+            service = service_obj.get_by_id(ctx, db_id)
         service_obj.destroy(ctx, service)
     except exception.ServiceNotFound:
-        raise webob.exc.HTTPNotFound('Service %s not found.' % service_id)
+        raise webob.exc.HTTPNotFound(
+            'Service %s not found.' % service_id) from None
     return wsgi_wrapper.empty_response(204)

@@ -1,0 +1,58 @@
+"""``baremetal-notifier-manage outbox status|list``: the operator's view."""
+
+from baremetal_notifier.notifier import status
+from baremetal_notifier.objects import outbox as outbox_obj
+from compute_ext.common import db
+
+
+def _read(conf, query, **kwargs):
+    database = db.Database.from_conf(conf)
+    try:
+        return query(database, **kwargs)
+    finally:
+        database.dispose()
+
+
+def _outbox_status(conf):
+    summary = _read(conf, status.outbox_status)
+    print('pending: %d (oldest %s; %d in flight, %d waiting to retry)' % (
+        summary['pending'], status.format_age(summary['oldest_pending_age']),
+        summary['in_flight'], summary['retrying']))
+    for name in (outbox_obj.DELIVERED, outbox_obj.UNDELIVERABLE,
+                 outbox_obj.SUPERSEDED):
+        print('%s: %d' % (name, summary[name]))
+    if summary['last_errors']:
+        print('last errors:')
+        for event in summary['last_errors']:
+            print('  ' + status.format_event(event))
+    return 0
+
+
+def _outbox_list(conf):
+    args = conf.category
+    for event in _read(conf, status.list_events, status=args.status,
+                       limit=args.limit):
+        print(status.format_event(event))
+    return 0
+
+
+def add_outbox_parsers(subparsers):
+    """Add the ``outbox`` category to a manage command's subparsers.
+
+    Each action sets ``func(conf)``; arguments are read from
+    ``conf.category``, the SubCommandOpt of the manage command.
+    """
+    parser = subparsers.add_parser(
+        'outbox', help='power-update events waiting for the Compute API')
+    actions = parser.add_subparsers(dest='action')
+    actions.required = True
+    actions.add_parser(
+        'status', help='pending count, oldest pending age, counts per '
+        'status and the last errors').set_defaults(func=_outbox_status)
+    list_parser = actions.add_parser(
+        'list', help='one line per event, with the reason when it failed')
+    list_parser.add_argument('--status', choices=outbox_obj.STATUSES,
+                             help='only events with this status')
+    list_parser.add_argument('--limit', type=int, default=100,
+                             help='at most this many events (0: all)')
+    list_parser.set_defaults(func=_outbox_list)

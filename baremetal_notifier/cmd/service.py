@@ -1,0 +1,113 @@
+"""baremetal-notifier: the Bare Metal API and the conductor in one process.
+
+Like Ironic's single-process mode: the API serves on cheroot's threaded
+server and hands power actions to the conductor in the same process, which
+also runs the periodic power sync. With ``[nova] send_power_notifications``
+the outbox sender posts power-update events to the Compute API.
+"""
+
+import importlib
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from baremetal_notifier import conf as baremetal_conf
+from baremetal_notifier.drivers import ipmi
+from baremetal_notifier import wsgi
+from compute_ext.common import db
+from compute_ext.common import service
+from compute_ext.common import wsgi_server
+
+LOG = logging.getLogger(__name__)
+PROG = 'baremetal-notifier'
+CONDUCTOR_MODULE = 'baremetal_notifier.conductor.manager'
+OUTBOX_MODULE = 'baremetal_notifier.notifier.outbox'
+
+
+def optional_module(name):
+    """Import ``name``; None only when that module itself is missing.
+
+    The conductor and the outbox sender are built alongside this command;
+    an import error inside them is a real error and is raised.
+    """
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None
+        raise
+
+
+def build_driver(conf):
+    return ipmi.IPMIPowerDriver(login_timeout=conf.ipmi.login_timeout,
+                                command_timeout=conf.ipmi.command_timeout,
+                                attempts=conf.ipmi.attempts,
+                                window=conf.ipmi.window)
+
+
+def build_workers(conf, database, driver):
+    """The background parts, in start order: conductor, outbox sender."""
+    workers = []
+    manager = optional_module(CONDUCTOR_MODULE)
+    if manager is None:
+        LOG.error('%s is not installed: the API serves, but there is no '
+                  'power sync and power actions answer 503', CONDUCTOR_MODULE)
+        conductor = None
+    else:
+        conductor = manager.ConductorManager(conf, database, driver)
+        workers.append(conductor)
+    if conf.nova.send_power_notifications:
+        outbox = optional_module(OUTBOX_MODULE)
+        if outbox is None:
+            LOG.error('%s is not installed: power-update events stay in the '
+                      'outbox', OUTBOX_MODULE)
+        else:
+            workers.append(outbox.OutboxSender(conf, database))
+    return conductor, workers
+
+
+def _stop(things):
+    for thing in things:
+        try:
+            thing.stop()
+        except Exception:
+            LOG.exception('Error stopping %s', type(thing).__name__)
+
+
+def main(argv=None):
+    conf = cfg.ConfigOpts()
+    argv = sys.argv[1:] if argv is None else argv
+    service.load_config(conf, argv, PROG, baremetal_conf.register_opts)
+    database = db.Database.from_conf(conf)
+    driver = build_driver(conf)
+    conductor, workers = build_workers(conf, database, driver)
+    app = wsgi.load_app(conf, conductor=conductor, database=database)
+    try:
+        # Bind first: a taken port fails before any BMC is polled.
+        server = wsgi_server.ServerThread(app, conf.api.host, conf.api.port,
+                                          conf.api.wsgi_threads)
+    except wsgi_server.StartupError as exc:
+        service.fail(PROG, str(exc))
+    started = []
+    try:
+        # The conductor starts (and stops) the driver it was given.
+        for part in workers:
+            part.start()
+            started.append(part)
+    except Exception as exc:
+        _stop(reversed(started))
+        server.server.stop()  # never served: close the bound socket
+        # The first line only: database errors go on to quote parameters.
+        service.fail(PROG, 'cannot start %s: %s' % (
+            type(part).__name__, (str(exc) or repr(exc)).splitlines()[0]))
+    server.start()
+    LOG.info('Bare Metal API listening on http://%s:%s/ (auth_strategy=%s)',
+             conf.api.host, server.port, conf.api.auth_strategy)
+    wsgi_server.wait_for_signal()
+    LOG.info('Bare Metal API stopping')
+    server.stop()
+    # The conductor before the sender, so its last events get sent.
+    _stop(workers)
+    database.dispose()
+    return 0

@@ -1,0 +1,163 @@
+"""The conductor: power sync, recovery and power actions of one host.
+
+``baremetal-notifier`` builds one ConductorManager next to the API, as
+Ironic's single-process mode runs its conductor next to its API. Tests and
+benchmarks build one directly and call ``sync_power_states()``.
+"""
+
+import threading
+
+import futurist
+from oslo_log import log as logging
+
+from baremetal_notifier.conductor import heartbeat
+from baremetal_notifier.conductor import locks
+from baremetal_notifier.conductor import power_actions
+from baremetal_notifier.conductor import power_sync
+from baremetal_notifier.conductor import recovery
+from baremetal_notifier import context
+from compute_ext.common import periodic
+
+LOG = logging.getLogger(__name__)
+
+# Share of the sync interval a cycle gives its BMCs to answer; the rest is
+# for the database writes and forced actions.
+_DEADLINE_SHARE = 0.8
+# BMC deadline when the sync runs only on demand (interval 0).
+_DEFAULT_DEADLINE = 60.0
+# Workers for power actions requested through the API; kept apart from the
+# sync's pool so a sync forcing many nodes cannot starve API requests.
+_ACTION_WORKERS = 16
+
+
+def default_deadline(conf):
+    interval = conf.conductor.sync_power_state_interval
+    if not interval:
+        return _DEFAULT_DEADLINE
+    return max(1.0, interval * _DEADLINE_SHARE)
+
+
+class ConductorManager:
+    """Power sync, failure recovery and power actions for ``[DEFAULT] host``.
+
+    :param conf: the service's ConfigOpts (baremetal_notifier.conf).
+    :param db: its compute_ext.common.db.Database.
+    :param driver: the PowerDriver; started and stopped here.
+    :param sync_deadline: seconds a cycle's BMC queries may take; by
+        default most of the sync interval.
+    """
+
+    def __init__(self, conf, db, driver, sync_deadline=None):
+        self.conf = conf
+        self.db = db
+        self.driver = driver
+        self.host = conf.host
+        # NOTE: the conductor's own context: its work outlives the API
+        # request that asked for it, so it never runs in the caller's
+        # context (or transaction).
+        self.ctx = context.admin_context(db)
+        self.locks = locks.NodeLocks(self.ctx, self.host)
+        group = conf.conductor
+        deadline = sync_deadline or default_deadline(conf)
+        self._sync_pool = futurist.ThreadPoolExecutor(
+            max_workers=group.sync_power_state_workers)
+        self._action_pool = futurist.ThreadPoolExecutor(
+            max_workers=_ACTION_WORKERS)
+        self._stopping = threading.Event()
+        self.power_sync = power_sync.PowerSync(
+            conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
+            self._stopping)
+        self.recovery = recovery.PowerRecovery(
+            self.ctx, driver, self.locks, deadline, self._stopping)
+        self.actions = power_actions.PowerActions(
+            conf, self.ctx, driver, self.locks, self._action_pool)
+        self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
+        # NOTE: one cycle at a time, whether periodic or called directly.
+        self._sync_lock = threading.Lock()
+        self._recovery_lock = threading.Lock()
+        self._loops = []
+
+    def start(self):
+        """Clean up after a previous run of this host, then start working."""
+        aborted, released = locks.clear_stale(self.ctx, self.host)
+        self.locks.forget_all()
+        if released:
+            LOG.warning('Conductor %s released %d locks left by its previous '
+                        'run, aborting %d pending power actions', self.host,
+                        released, aborted)
+        heartbeat.register(self.ctx, self.host)
+        self.driver.start()
+        group = self.conf.conductor
+        self._add_loop('conductor-heartbeat', self._heartbeat.touch,
+                       group.heartbeat_interval, group.heartbeat_interval)
+        # NOTE: the first sync runs at once, so nodes enrolled while the
+        # conductor was down get their power state without a wait.
+        self._add_loop('power-sync', self.sync_power_states,
+                       group.sync_power_state_interval, 0)
+        self._add_loop('power-failure-recovery', self.recover_power_failures,
+                       group.power_failure_recovery_interval,
+                       group.power_failure_recovery_interval)
+        LOG.info('Conductor %s started: power sync every %s s, recovery '
+                 'every %s s, force_power_state_during_sync=%s', self.host,
+                 group.sync_power_state_interval or 'never (disabled)',
+                 group.power_failure_recovery_interval or 'never (disabled)',
+                 group.force_power_state_during_sync)
+
+    def _add_loop(self, name, func, interval, initial_delay):
+        if interval:
+            self._loops.append(periodic.Periodic(
+                name, func, interval, initial_delay=initial_delay).start())
+
+    def stop(self, timeout=None):
+        """Stop the loops, let running power actions finish (up to
+        ``timeout``, by default power_state_change_timeout), then release
+        every lock of this host and stop the driver."""
+        self._stopping.set()
+        for loop in self._loops:
+            loop.stop(timeout=0)
+        if timeout is None:
+            timeout = self.conf.conductor.power_state_change_timeout
+        left = self.actions.wait(timeout)
+        if left:
+            LOG.warning('Stopping with %d power actions still running; '
+                        'they are recorded as aborted', left)
+        self._action_pool.shutdown(wait=False)
+        self._sync_pool.shutdown(wait=False)
+        for loop in self._loops:
+            loop.stop()
+        self._loops = []
+        # NOTE: the same cleanup as a restart: an action cut short must not
+        # leave a target_power_state that makes the sync skip its node.
+        aborted, released = locks.clear_stale(self.ctx, self.host)
+        self.locks.forget_all()
+        LOG.info('Conductor %s released %d locks, aborting %d power actions',
+                 self.host, released, aborted)
+        self.driver.stop()
+        try:
+            heartbeat.unregister(self.ctx, self.host)
+        except Exception:
+            LOG.exception('Could not mark conductor %s offline', self.host)
+        LOG.info('Conductor %s stopped', self.host)
+
+    def sync_power_states(self):
+        """Run one power sync cycle now; returns its SyncStats."""
+        with self._sync_lock:
+            return self.power_sync.run()
+
+    def recover_power_failures(self):
+        """Run one 'power failure' recovery pass now; returns its stats."""
+        with self._recovery_lock:
+            return self.recovery.run()
+
+    def change_node_power_state(self, ctx, node_uuid, target, timeout=None):
+        """Start a power action (Ironic's conductor RPC of that name).
+
+        Takes the node's lock, sets target_power_state ('power on' for a
+        reboot) and returns while a worker performs the action.
+
+        :param ctx: the caller's request context; the action runs in the
+            conductor's own, as it outlives the request.
+        :raises NodeNotFound, NodeLocked, InvalidStateRequested,
+            InvalidParameterValue, NoFreeConductorWorker.
+        """
+        self.actions.change_node_power_state(node_uuid, target, timeout)

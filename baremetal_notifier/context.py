@@ -1,0 +1,52 @@
+"""Request context: who is calling, and the database they act on."""
+
+from baremetal_notifier import exception
+from baremetal_notifier.policies import base as policy_base
+from compute_ext import context as compute_context
+
+# Where the middleware leaves the context and the application's state
+# (conf, conductor) for the handlers.
+CONTEXT_KEY = 'baremetal.context'
+STATE_KEY = 'baremetal.state'
+
+
+class RequestContext(compute_context.RequestContext):
+    """The shared context with Ironic's policy failure and values."""
+
+    def can(self, action, target=None, fatal=True):
+        """Check policy ``action``; raise HTTPForbidden when denied."""
+        if target is None:
+            target = policy_base.target(self)
+        allowed = self.enforcer.authorize(action, target, self)
+        if not allowed and fatal:
+            raise exception.HTTPForbidden(resource=action)
+        return allowed
+
+    def check(self, action, target=None):
+        """A rule that shapes a response: evaluated even under noauth."""
+        if target is None:
+            target = policy_base.target(self)
+        return self.enforcer.check(action, target, self)
+
+    def to_policy_values(self):
+        values = super().to_policy_values()
+        # Ironic's service_role rule matches on the project's name.
+        values['project_name'] = self.project_name
+        return values
+
+
+def admin_context(db, enforcer=None):
+    """A system-scoped admin context for the manage command and tools."""
+    return RequestContext(db=db, enforcer=enforcer, is_admin=True,
+                          roles=['admin', 'member', 'reader'],
+                          system_scope='all', overwrite=False)
+
+
+def of_request(req):
+    """The RequestContext the context middleware built for ``req``."""
+    return req.environ[CONTEXT_KEY]
+
+
+def app_state(req):
+    """The application's state: ``conf`` and ``conductor``."""
+    return req.environ[STATE_KEY]

@@ -1,0 +1,153 @@
+"""PATCH /v1/nodes/{node_ident}: Ironic's JSON patch rules for a node.
+
+The patch is applied to the stored node (unmasked), then the result is
+checked as a node body would be. Nothing of a rejected patch is echoed
+unmasked: values under a secret-looking key are shown as ``******``, and
+JSON pointer errors (which quote the document) are reworded.
+"""
+
+import copy
+
+import jsonpatch
+import jsonpointer
+
+from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_view
+from baremetal_notifier import microversion
+from baremetal_notifier.objects import nodes as node_obj
+from baremetal_notifier.policies import nodes as policies
+from baremetal_notifier.schemas import common as schema_common
+from baremetal_notifier.schemas import nodes as schema
+from compute_ext.common import db
+
+# Node fields a patch may change, and the rule each one adds to
+# baremetal:node:update (Ironic's per-field rules).
+PATCHABLE = {
+    'name': policies.UPDATE_NAME,
+    'driver': policies.UPDATE_DRIVER,
+    'driver_info': policies.UPDATE_DRIVER_INFO,
+    'extra': None,
+    'properties': policies.UPDATE_PROPERTIES,
+    'instance_uuid': policies.UPDATE_INSTANCE_UUID,
+}
+# What a removed field becomes.
+_EMPTY = {'driver_info': {}, 'extra': {}, 'properties': {}}
+
+
+def _field(op):
+    return op['path'].split('/')[1]
+
+
+def policy_rules(ops):
+    """The rules a patch needs: Ironic checks update_extra alone for
+    extra, and baremetal:node:update plus the field's rule otherwise."""
+    rules = set()
+    for op in ops:
+        field = _field(op)
+        if field == 'extra':
+            rules.add(policies.UPDATE_EXTRA)
+            continue
+        rules.add(policies.UPDATE)
+        if PATCHABLE.get(field):
+            rules.add(PATCHABLE[field])
+    return sorted(rules) or [policies.UPDATE]
+
+
+def masked(op):
+    """The operation as it may be shown: secrets replaced by ******."""
+    shown = dict(op)
+    if 'value' in shown:
+        keys = op['path'].strip('/').split('/')
+        shown['value'] = node_view.mask(
+            op['value'], any(node_view.is_secret(key) for key in keys))
+    return shown
+
+
+def check_ops(req, ops):
+    """Ironic's checks of the operations themselves."""
+    for op in ops:
+        field = _field(op)
+        if field not in node_view.FIELDS:
+            if op['op'] == 'add' and op['path'].count('/') == 1:
+                raise exception.Invalid(
+                    'Adding a new attribute (%s) to the root of the resource '
+                    'is not allowed' % op['path'])
+            raise exception.PatchError(
+                patch=masked(op),
+                reason='%s is not a node attribute' % op['path'])
+        if field not in PATCHABLE:
+            raise exception.Invalid(
+                "'%s' is an internal attribute and can not be updated"
+                % op['path'])
+        if field == 'name' and not microversion.allows(
+                req, microversion.NAMES):
+            raise exception.NotAcceptable()
+        if op['op'] == 'remove' and op['path'] == '/driver':
+            raise exception.Invalid("'/driver' is a mandatory attribute and "
+                                    "can not be removed")
+        if op['op'] != 'remove' and 'value' not in op:
+            raise exception.Invalid("'value' is a mandatory attribute for "
+                                    "%s operations" % op['op'])
+
+
+def _apply(doc, op):
+    try:
+        return jsonpatch.apply_patch(doc, [op])
+    except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException,
+            KeyError, IndexError, TypeError):
+        # NOTE: their text quotes the document (driver_info included).
+        reason = ("can't %s %s: it does not exist" % (op['op'], op['path'])
+                  if op['op'] != 'add' else
+                  "can't add %s: its parent does not exist" % op['path'])
+    except jsonpatch.JsonPatchException as exc:
+        reason = type(exc).__name__
+    raise exception.PatchError(patch=masked(op), reason=reason)
+
+
+def changes(req, node, ops, enabled_drivers, check_driver_info):
+    """Apply ``ops`` to ``node``: the column values that change.
+
+    Associating an instance moves an 'available' node to 'active', and
+    clearing it moves an 'active' node back: the part of Ironic's deploy
+    and undeploy this service stands for.
+    """
+    doc = {field: copy.deepcopy(getattr(node, field)) for field in PATCHABLE}
+    for op in ops:
+        doc = _apply(doc, op)
+    patched = {field: doc.get(field, _EMPTY.get(field)) for field in
+               PATCHABLE}
+    schema_common.validate(schema.PATCHED, patched)
+    values = {field: value for field, value in patched.items()
+              if value != getattr(node, field)}
+    if values.get('name') is not None and not node_view.valid_name(
+            req, values['name']):
+        raise exception.Invalid("Node %s: Cannot change name to invalid "
+                                "name '%s'" % (node.uuid, values['name']))
+    if 'driver' in values and values['driver'] not in enabled_drivers:
+        raise exception.NoValidHost(reason=no_driver(values['driver']))
+    if 'driver_info' in values:
+        check_driver_info(node.uuid, values['driver_info'])
+    if 'instance_uuid' in values:
+        _associate(node, values)
+    return values
+
+
+def no_driver(driver):
+    return ('No conductor service registered which supports driver %s '
+            'for conductor group "".' % driver)
+
+
+def _associate(node, values):
+    new = values['instance_uuid']
+    if new is None:
+        if node.provision_state == node_obj.ACTIVE:
+            values.update(provision_state=node_obj.AVAILABLE,
+                          provision_updated_at=db.utcnow())
+        return
+    new = values['instance_uuid'] = node_view.canonical_uuid(new)
+    if node.instance_uuid is not None and node.instance_uuid != new:
+        raise exception.NodeAssociated(node=node.uuid,
+                                       instance=node.instance_uuid)
+    if node.provision_state == node_obj.AVAILABLE:
+        values.update(provision_state=node_obj.ACTIVE,
+                      provision_updated_at=db.utcnow())

@@ -1,0 +1,194 @@
+"""What every node route shares: finding a node and showing it.
+
+A node body holds the fields this service models, under Ironic's names
+and types, each from the API version that introduced it. Secrets in
+driver_info are masked as Ironic masks them (``show_password`` rule), and
+a caller below ``baremetal:node:get:filter_threshold`` gets Ironic's
+redactions.
+"""
+
+import datetime
+import uuid
+
+from oslo_utils import strutils
+from oslo_utils import uuidutils
+
+from baremetal_notifier import context
+from baremetal_notifier import exception
+from baremetal_notifier.handlers import versions
+from baremetal_notifier import microversion
+from baremetal_notifier.objects import nodes as node_obj
+from baremetal_notifier.policies import base as policy_base
+from baremetal_notifier.policies import nodes as policies
+from baremetal_notifier.schemas import common as schema_common
+from baremetal_notifier.schemas import nodes as node_schema
+from compute_ext.common import validation
+
+MASK = '******'
+# Ironic's default GET /v1/nodes item (no ?fields=).
+LIST_FIELDS = ('instance_uuid', 'links', 'maintenance', 'name',
+               'power_state', 'provision_state', 'uuid')
+# Every field served, with the version that introduced it (1.1 if absent).
+FIELDS = ('created_at', 'driver', 'driver_info', 'extra', 'fault',
+          'instance_uuid', 'last_error', 'links', 'maintenance',
+          'maintenance_reason', 'name', 'power_state', 'properties',
+          'provision_state', 'provision_updated_at', 'reservation', 'states',
+          'target_power_state', 'target_provision_state', 'updated_at',
+          'uuid')
+SINCE = {'name': microversion.NAMES, 'states': microversion.STATES_LINK,
+         'fault': microversion.FAULT}
+_TIMESTAMPS = ('created_at', 'updated_at', 'provision_updated_at')
+_REDACTED = '** Redacted - requires %s permission. **'
+
+
+def is_secret(key):
+    """A key oslo.utils would mask (ipmi_password, *_password, ...)."""
+    return strutils.mask_dict_password({key: '-'}, MASK)[key] == MASK
+
+
+def mask(value, secret=False):
+    """``value`` with everything under a secret key replaced by ******.
+
+    Unlike strutils.mask_dict_password, an object or list under a secret
+    key is masked whole, not searched.
+    """
+    if secret:
+        return MASK
+    if isinstance(value, dict):
+        return {key: mask(item, is_secret(key)) for key, item in
+                value.items()}
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    if isinstance(value, str):
+        return strutils.mask_password(value, MASK)
+    return value
+
+
+def node_ident(req):
+    """The {node_ident} of the matched route."""
+    return req.environ['wsgiorg.routing_args'][1]['node_ident']
+
+
+def find(req, ident):
+    """The node named by a UUID, or by a logical name from 1.5."""
+    ctx = context.of_request(req)
+    if uuidutils.is_uuid_like(ident):
+        return node_obj.get_by_uuid(ctx, canonical_uuid(ident))
+    if not microversion.allows(req, microversion.NAMES):
+        # Ironic before names: an unknown node, not a bad request.
+        raise exception.NodeNotFound(node=ident)
+    if not valid_name(req, ident):
+        raise exception.InvalidUuidOrName(name=ident)
+    return node_obj.get_by_name(ctx, ident)
+
+
+def valid_name(req, name):
+    """Ironic's name rules of the request's version."""
+    return node_schema.is_valid_name(
+        name, microversion.allows(req, microversion.UNRESTRICTED_NAMES))
+
+
+def canonical_uuid(value):
+    """UUIDs are stored lower case with dashes, however they are sent."""
+    return str(uuid.UUID(value))
+
+
+def read_body(req, schema, allow_empty=False):
+    """The JSON body, validated without echoing values back."""
+    if allow_empty and not req.body:
+        body = {}
+    else:
+        body = validation.load_json_body(req)
+    schema_common.validate(schema, body)
+    return body
+
+
+def timestamp(value):
+    """Ironic's form: ISO 8601 with the UTC offset."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=datetime.timezone.utc).isoformat()
+
+
+def served_fields(req):
+    return [f for f in FIELDS
+            if microversion.allows(req, SINCE.get(f, (1, 1)))]
+
+
+def parse_fields(req, value):
+    """?fields=a,b: Ironic's 400 for unknown names, 406 for newer ones."""
+    if not microversion.allows(req, microversion.FIELDS):
+        raise exception.NotAcceptable()
+    wanted = [f.strip() for f in value.split(',') if f.strip()]
+    unknown = [f for f in wanted if f not in FIELDS]
+    if unknown:
+        raise exception.InvalidParameterValue(
+            err='Field(s) "%s" are not valid' % ', '.join(unknown))
+    if any(f not in served_fields(req) for f in wanted):
+        raise exception.NotAcceptable()
+    return wanted
+
+
+def _links(req, *parts):
+    base = versions.base_url(req)
+    path = '/nodes/' + '/'.join(parts)
+    return [versions.link(base + '/v1' + path, 'self'),
+            versions.link(base + path, 'bookmark')]
+
+
+def node_url(req, ident, *more):
+    return '/'.join([versions.base_url(req), 'v1', 'nodes', ident] +
+                    list(more))
+
+
+def provision_state(req, node):
+    # Before 1.2 Ironic showed 'available' as null (its old NOSTATE).
+    if (node.provision_state == node_obj.AVAILABLE
+            and not microversion.allows(req, microversion.AVAILABLE_STATE)):
+        return None
+    return node.provision_state
+
+
+class Visibility:
+    """What the caller may see, decided once per request: the node target
+    carries no owner, so the answer is the same for every node."""
+
+    def __init__(self, req):
+        ctx = context.of_request(req)
+        target = policy_base.target(ctx)
+        self.show_password = ctx.check(policy_base.SHOW_PASSWORD, target)
+        self.redact = set()
+        if not ctx.can(policies.GET_FILTER_THRESHOLD, target, fatal=False):
+            for field, rule in (('last_error', policies.GET_LAST_ERROR),
+                                ('reservation', policies.GET_RESERVATION),
+                                ('driver_info', policies.GET_DRIVER_INFO)):
+                if not ctx.can(rule, target, fatal=False):
+                    self.redact.add((field, rule))
+
+
+def _value(req, node, field):
+    if field == 'links':
+        return _links(req, node.uuid)
+    if field == 'states':
+        return _links(req, node.uuid, 'states')
+    if field == 'provision_state':
+        return provision_state(req, node)
+    if field in _TIMESTAMPS:
+        return timestamp(getattr(node, field))
+    return getattr(node, field)
+
+
+def render(req, node, fields, visibility):
+    """The node body with ``fields`` (links always, as in Ironic)."""
+    served = served_fields(req)
+    body = {field: _value(req, node, field)
+            for field in fields if field in served}
+    body['links'] = _value(req, node, 'links')
+    if 'driver_info' in body and not visibility.show_password:
+        body['driver_info'] = mask(body['driver_info'])
+    for field, rule in visibility.redact:
+        if field in body:
+            redacted = _REDACTED % rule
+            body[field] = ({'content': redacted} if field == 'driver_info'
+                           else redacted)
+    return body

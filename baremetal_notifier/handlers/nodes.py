@@ -1,0 +1,256 @@
+"""/v1/nodes: enroll, list, show, update and delete nodes."""
+
+from urllib import parse
+
+from oslo_log import log as logging
+from oslo_utils import strutils
+from oslo_utils import uuidutils
+
+from baremetal_notifier import context
+from baremetal_notifier.drivers import base as driver_base
+from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_patch
+from baremetal_notifier.handlers import node_view
+from baremetal_notifier.handlers import versions
+from baremetal_notifier import microversion
+from baremetal_notifier.objects import nodes as node_obj
+from baremetal_notifier.policies import nodes as policies
+from baremetal_notifier.schemas import nodes as schema
+from baremetal_notifier import wsgi_wrapper
+
+LOG = logging.getLogger(__name__)
+# The hardware types this service drives.
+ENABLED_DRIVERS = ('ipmi',)
+# A PATCH that loses a compare-and-swap is applied again to the fresh
+# node this many times before the client is told to retry.
+PATCH_ATTEMPTS = 3
+# List query parameters: the version each appeared in (1.1 if absent).
+LIST_PARAMS = {
+    'limit': None, 'marker': None, 'sort_key': None, 'sort_dir': None,
+    'maintenance': None, 'associated': None, 'instance_uuid': None,
+    'fields': microversion.FIELDS,
+    'provision_state': microversion.PROVISION_STATE_FILTER,
+    'driver': microversion.DRIVER_FILTER,
+    'fault': microversion.FAULT,
+}
+
+
+def check_driver_info(node_uuid, driver_info):
+    """The IPMI driver's own checks, once there is an address to check.
+
+    Its messages name the bad key, never the password.
+    """
+    if 'ipmi_address' not in driver_info:
+        return
+    try:
+        driver_base.BmcTarget.from_driver_info(node_uuid, driver_info)
+    except driver_base.InvalidDriverInfo as exc:
+        raise exception.InvalidParameterValue(
+            err='Invalid driver_info: %s' % exc) from None
+
+
+def enrollment_values(body, unrestricted_names=True):
+    """Check a schema-valid POST body: the values a new node row gets.
+
+    Shared with ``baremetal-notifier-manage node import``.
+    """
+    name = body.get('name')
+    if name is not None and not schema.is_valid_name(name,
+                                                      unrestricted_names):
+        raise exception.InvalidName(name=name)
+    if body['driver'] not in ENABLED_DRIVERS:
+        raise exception.NoValidHost(reason=node_patch.no_driver(
+            body['driver']))
+    node_uuid = node_view.canonical_uuid(
+        body.get('uuid') or uuidutils.generate_uuid())
+    instance_uuid = body.get('instance_uuid')
+    values = {
+        'uuid': node_uuid,
+        'name': name,
+        'driver': body['driver'],
+        'driver_info': body.get('driver_info', {}),
+        'extra': body.get('extra', {}),
+        'properties': body.get('properties', {}),
+        'instance_uuid': (node_view.canonical_uuid(instance_uuid)
+                          if instance_uuid else None),
+    }
+    check_driver_info(node_uuid, values['driver_info'])
+    return values
+
+
+@wsgi_wrapper.BaremetalWsgify
+def create_node(req):
+    """POST /v1/nodes: 201 with the node and its Location."""
+    ctx = context.of_request(req)
+    ctx.can(policies.CREATE)
+    body = node_view.read_body(req, schema.CREATE)
+    if body.get('name') is not None and not microversion.allows(
+            req, microversion.NAMES):
+        raise exception.NotAcceptable()
+    node = node_obj.create(ctx, enrollment_values(
+        body, microversion.allows(req, microversion.UNRESTRICTED_NAMES)))
+    LOG.info('Enrolled node %s (%s)', node.uuid, node.name)
+    return wsgi_wrapper.respond(
+        201, node_view.render(req, node, node_view.served_fields(req),
+                              node_view.Visibility(req)),
+        {'Location': node_view.node_url(req, node.uuid)})
+
+
+def _flag(params, name):
+    try:
+        return strutils.bool_from_string(params[name], strict=True)
+    except ValueError:
+        raise exception.InvalidParameterValue(
+            err='Invalid value for %s: %s' % (name, params[name])) from None
+
+
+def _list_query(req, detail):
+    """Ironic's list parameters, checked; the last of a repeated one wins."""
+    params = {}
+    for key, value in req.GET.items():
+        if key not in LIST_PARAMS or (detail and key == 'fields'):
+            raise exception.Invalid('Unknown argument: "%s"' % key)
+        if not microversion.allows(req, LIST_PARAMS[key] or (1, 1)):
+            raise exception.NotAcceptable()
+        params[key] = value
+    filters = {}
+    for name in ('maintenance', 'associated'):
+        if name in params:
+            filters[name] = _flag(params, name)
+    for name in ('provision_state', 'driver', 'fault'):
+        if name in params:
+            filters[name] = params[name]
+    for name in ('instance_uuid', 'marker'):
+        if name in params and not uuidutils.is_uuid_like(params[name]):
+            raise exception.InvalidUUID(uuid=params[name])
+    if 'instance_uuid' in params:
+        filters['instance_uuid'] = node_view.canonical_uuid(
+            params['instance_uuid'])
+    return params, filters
+
+
+def _limit(req, params):
+    max_limit = context.app_state(req).conf.api.max_limit
+    if 'limit' not in params:
+        return max_limit
+    try:
+        limit = int(params['limit'])
+    except ValueError:
+        raise exception.InvalidParameterValue(
+            err='Invalid value for limit: %s' % params['limit']) from None
+    if limit <= 0:
+        raise exception.Invalid('Limit must be positive')
+    return min(limit, max_limit)
+
+
+def _sorting(params):
+    sort_key = params.get('sort_key', 'id')
+    sort_dir = params.get('sort_dir', 'asc')
+    if sort_key not in node_obj.SORT_KEYS:
+        raise exception.InvalidParameterValue(
+            err='The sort_key value "%s" is an invalid field for sorting'
+            % sort_key)
+    if sort_dir not in ('asc', 'desc'):
+        raise exception.InvalidParameterValue(
+            err="Invalid sort direction: %s. Acceptable values are 'asc' or "
+                "'desc'" % sort_dir)
+    return sort_key, sort_dir
+
+
+def _next_link(req, detail, params, limit, last):
+    query = {k: v for k, v in params.items() if k not in ('limit', 'marker')}
+    query.update(limit=limit, marker=last.uuid)
+    return '%s/v1/nodes%s?%s' % (versions.base_url(req),
+                                 '/detail' if detail else '',
+                                 parse.urlencode(sorted(query.items())))
+
+
+def _list(req, detail):
+    ctx = context.of_request(req)
+    ctx.can(policies.LIST)
+    params, filters = _list_query(req, detail)
+    limit = _limit(req, params)
+    sort_key, sort_dir = _sorting(params)
+    if detail:
+        fields = node_view.served_fields(req)
+    elif 'fields' in params:
+        fields = node_view.parse_fields(req, params['fields'])
+    else:
+        fields = node_view.LIST_FIELDS
+    if not ctx.can(policies.LIST_ALL, fatal=False):
+        # Ironic lists only the caller's own (or leased) nodes then; no
+        # node here has an owner or a lessee.
+        return wsgi_wrapper.respond(200, {'nodes': []})
+    found, more = node_obj.get_list(ctx, filters, sort_key, sort_dir, limit,
+                                    params.get('marker'))
+    visibility = node_view.Visibility(req)
+    body = {'nodes': [node_view.render(req, node, fields, visibility)
+                      for node in found]}
+    if more:
+        body['next'] = _next_link(req, detail, params, limit, found[-1])
+    return wsgi_wrapper.respond(200, body)
+
+
+@wsgi_wrapper.BaremetalWsgify
+def list_nodes(req):
+    """GET /v1/nodes: the list view, or ?fields= of each node."""
+    return _list(req, detail=False)
+
+
+@wsgi_wrapper.BaremetalWsgify
+def list_nodes_detail(req):
+    """GET /v1/nodes/detail: every served field of each node."""
+    return _list(req, detail=True)
+
+
+@wsgi_wrapper.BaremetalWsgify
+def show_node(req):
+    """GET /v1/nodes/{node_ident}, optionally ?fields=."""
+    ctx = context.of_request(req)
+    ctx.can(policies.GET)
+    unknown = set(req.GET) - {'fields'}
+    if unknown:
+        raise exception.Invalid('Unknown argument: "%s"' % sorted(unknown)[0])
+    fields = (node_view.parse_fields(req, req.GET['fields'])
+              if 'fields' in req.GET else node_view.served_fields(req))
+    node = node_view.find(req, node_view.node_ident(req))
+    return wsgi_wrapper.respond(200, node_view.render(
+        req, node, fields, node_view.Visibility(req)))
+
+
+@wsgi_wrapper.BaremetalWsgify
+def update_node(req):
+    """PATCH /v1/nodes/{node_ident}: one compare-and-swap UPDATE."""
+    ctx = context.of_request(req)
+    ops = node_view.read_body(req, schema.PATCH)
+    for rule in node_patch.policy_rules(ops):
+        ctx.can(rule)
+    node_patch.check_ops(req, ops)
+    ident = node_view.node_ident(req)
+    for attempt in range(PATCH_ATTEMPTS):
+        node = node_view.find(req, ident)
+        if node.reservation is not None:
+            raise exception.NodeLocked(node=node.uuid, host=node.reservation)
+        values = node_patch.changes(req, node, ops, ENABLED_DRIVERS,
+                                    check_driver_info)
+        if not values:
+            break
+        try:
+            node = node_obj.update(ctx, node, values)
+            break
+        except exception.NodeChanged:
+            if attempt == PATCH_ATTEMPTS - 1:
+                raise
+    return wsgi_wrapper.respond(200, node_view.render(
+        req, node, node_view.served_fields(req), node_view.Visibility(req)))
+
+
+@wsgi_wrapper.BaremetalWsgify
+def delete_node(req):
+    """DELETE /v1/nodes/{node_ident}: 409 while locked or associated."""
+    ctx = context.of_request(req)
+    ctx.can(policies.DELETE)
+    node = node_view.find(req, node_view.node_ident(req))
+    node_obj.destroy(ctx, node)
+    LOG.info('Deleted node %s', node.uuid)
+    return wsgi_wrapper.respond(204)

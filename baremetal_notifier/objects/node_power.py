@@ -1,0 +1,290 @@
+"""The SQL behind the conductor's power work on node rows.
+
+Every write here that changes a node on the conductor's behalf is
+conditional on ``reservation = host``: it only lands while this conductor
+holds the node's exclusive lock (see conductor/locks.py). Each power_state
+write of a node with an instance enqueues its power-update event in the
+same transaction, so the row and the event commit (or roll back) together.
+"""
+
+import dataclasses
+import json
+import typing
+
+import sqlalchemy as sa
+
+from baremetal_notifier.db import models
+from baremetal_notifier.drivers import base as driver_base
+from baremetal_notifier import exception
+from baremetal_notifier.objects import outbox
+from compute_ext.common import db
+
+NODES = models.Node.__table__
+
+#: Ironic's faults.POWER_FAILURE: the only fault power sync sets or clears.
+POWER_FAILURE = 'power failure'
+#: Ironic's wording (LP#1567255) for a power action a restart cut short.
+ABORTED_BY_RESTART = ('Pending power operation was aborted due to '
+                      'conductor restart')
+# Ironic's SYNC_EXCLUDED_STATES: a ramdisk callback may need the lock, and
+# an enrolled node's BMC is not validated yet. Nodes created through this
+# API start 'available' (or 'active' with an instance), so they are synced.
+SYNC_EXCLUDED_STATES = ('wait call-back', 'clean wait', 'enroll',
+                        'adopt failed')
+# Bound on the length of an IN (...) list in one statement.
+IN_CHUNK = 500
+
+_COLUMNS = ('uuid', 'instance_uuid', 'driver_info', 'power_state',
+            'target_power_state', 'provision_state', 'maintenance', 'fault',
+            'reservation', 'last_error', 'power_sync_failures')
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PowerNode:
+    """The columns of a node that power work reads."""
+
+    uuid: str
+    instance_uuid: typing.Optional[str]
+    driver_info: typing.Optional[str] = dataclasses.field(repr=False)
+    power_state: typing.Optional[str]
+    target_power_state: typing.Optional[str]
+    provision_state: typing.Optional[str]
+    maintenance: bool
+    fault: typing.Optional[str]
+    reservation: typing.Optional[str]
+    last_error: typing.Optional[str]
+    power_sync_failures: int
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(*row)
+
+    def bmc_target(self):
+        """The node's BMC; raises InvalidDriverInfo (no secret in it)."""
+        try:
+            info = json.loads(self.driver_info) if self.driver_info else {}
+        except ValueError:
+            raise driver_base.InvalidDriverInfo(
+                'node %s: driver_info is not valid JSON' % self.uuid) from None
+        return driver_base.BmcTarget.from_driver_info(self.uuid, info)
+
+    def syncable(self, reserved_by=None):
+        """Ironic's skip rules on a row already read (SQL: _syncable).
+
+        Under the lock the row is reserved by us: pass ``reserved_by``.
+        """
+        return (not self.maintenance and self.reservation == reserved_by
+                and self.target_power_state is None
+                and self.provision_state not in SYNC_EXCLUDED_STATES)
+
+    def recoverable(self, reserved_by=None):
+        """Recovery's rules on a row already read (SQL: _recoverable)."""
+        return (self.maintenance and self.fault == POWER_FAILURE
+                and self.reservation == reserved_by
+                and self.target_power_state is None
+                and self.provision_state not in SYNC_EXCLUDED_STATES)
+
+
+def chunks(items, size=IN_CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _select():
+    return sa.select(*[NODES.c[name] for name in _COLUMNS])
+
+
+def _provision_ok():
+    state = NODES.c.provision_state
+    return sa.or_(state.is_(None), state.not_in(SYNC_EXCLUDED_STATES))
+
+
+def _syncable():
+    return sa.and_(NODES.c.maintenance == sa.false(),
+                   NODES.c.reservation.is_(None),
+                   NODES.c.target_power_state.is_(None), _provision_ok())
+
+
+def _recoverable():
+    return sa.and_(NODES.c.maintenance == sa.true(),
+                   NODES.c.fault == POWER_FAILURE,
+                   NODES.c.reservation.is_(None),
+                   NODES.c.target_power_state.is_(None), _provision_ok())
+
+
+def _read(ctx, query):
+    with ctx.db.reader.using(ctx) as session:
+        return [PowerNode.from_row(row) for row in session.execute(query)]
+
+
+# -- reads ---------------------------------------------------------------
+
+
+def get_sync_candidates(ctx):
+    """Nodes the sync may look at; those that failed last time first.
+
+    This is the sync's "shared" read: nothing is locked, so every rule is
+    checked again under the lock before anything is written.
+    """
+    return _read(ctx, _select().where(_syncable()).order_by(
+        NODES.c.power_sync_failures.desc(), NODES.c.id))
+
+
+def get_recovery_candidates(ctx):
+    """Nodes that power sync put into maintenance, free for recovery."""
+    return _read(ctx, _select().where(_recoverable()).order_by(NODES.c.id))
+
+
+def get_node(ctx, node_uuid):
+    nodes = _read(ctx, _select().where(NODES.c.uuid == node_uuid))
+    if not nodes:
+        raise exception.NodeNotFound(node=node_uuid)
+    return nodes[0]
+
+
+def get_reserved(ctx, host, node_uuids):
+    """Fresh rows of the given nodes that ``host`` holds locked."""
+    nodes = []
+    for chunk in chunks(node_uuids):
+        nodes.extend(_read(ctx, _select().where(
+            NODES.c.uuid.in_(chunk), NODES.c.reservation == host)))
+    return nodes
+
+
+# -- writes under the node's lock ------------------------------------------
+
+
+def _update(session, host, node_uuid, values, **expected):
+    return db.conditional_update(session, NODES, values, uuid=node_uuid,
+                                 reservation=host, **expected)
+
+
+def _values(**values):
+    values['updated_at'] = db.utcnow()
+    return values
+
+
+# NOTE: the two writes a sync can make for every node in one cycle (a first
+# observation of freshly enrolled nodes, a BMC network outage) are built
+# once: building the statement costs more than running it.
+_LOCKED = sa.and_(NODES.c.uuid == sa.bindparam('b_uuid'),
+                  NODES.c.reservation == sa.bindparam('b_host'))
+_RECORD = NODES.update().where(_LOCKED).values(
+    power_state=sa.bindparam('b_state'), power_sync_failures=0,
+    last_error=None, updated_at=sa.bindparam('b_now'))
+_COUNT_FAILURE = NODES.update().where(_LOCKED).values(
+    power_sync_failures=NODES.c.power_sync_failures + 1,
+    last_error=sa.bindparam('b_error'), updated_at=sa.bindparam('b_now'))
+_FAILURES = sa.select(NODES.c.power_sync_failures).where(
+    NODES.c.uuid == sa.bindparam('b_uuid'))
+
+
+def record_power_state(ctx, host, node, power_state):
+    """Write the state read from the hardware (plus its event), and forget
+    earlier sync failures.
+
+    Returns True when an event was enqueued: only when the state changed,
+    as Ironic notifies only on a change.
+    """
+    with ctx.db.writer.using(ctx) as session:
+        if not session.execute(_RECORD, {
+                'b_uuid': node.uuid, 'b_host': host, 'b_state': power_state,
+                'b_now': db.utcnow()}).rowcount:
+            return False
+        if power_state == node.power_state:
+            return False
+        return outbox.enqueue_power_update(session, node.uuid,
+                                           node.instance_uuid, power_state)
+
+
+def reset_sync_failures(ctx, host, node_uuid):
+    """The BMC answered and agrees: forget earlier failures."""
+    with ctx.db.writer.using(ctx) as session:
+        _update(session, host, node_uuid,
+                _values(power_sync_failures=0, last_error=None))
+
+
+def count_sync_failure(ctx, host, node_uuid, error):
+    """One more consecutive failed sync; returns the new count (0: gone)."""
+    with ctx.db.writer.using(ctx) as session:
+        if not session.execute(_COUNT_FAILURE, {
+                'b_uuid': node_uuid, 'b_host': host, 'b_error': error,
+                'b_now': db.utcnow()}).rowcount:
+            return 0
+        # NOTE: same transaction as the UPDATE, whose row lock we still
+        # hold, so this is the value we wrote.
+        return session.execute(_FAILURES, {'b_uuid': node_uuid}).scalar()
+
+
+def set_last_error(ctx, host, node_uuid, error):
+    with ctx.db.writer.using(ctx) as session:
+        return bool(_update(session, host, node_uuid,
+                            _values(last_error=error)))
+
+
+def enter_power_failure(ctx, host, node, power_state, reason):
+    """Max retries exceeded: record what is known and go to maintenance.
+
+    The fault is set only if the node is not in maintenance already
+    (LP#2119618): an admin's maintenance is never tagged, so recovery never
+    clears it. Returns True when an event was enqueued.
+    """
+    with ctx.db.writer.using(ctx) as session:
+        _update(session, host, node.uuid,
+                _values(maintenance=True, maintenance_reason=reason,
+                        fault=POWER_FAILURE),
+                maintenance=False)
+        if not _update(session, host, node.uuid,
+                       _values(power_state=power_state, last_error=reason)):
+            return False
+        if power_state == node.power_state:
+            return False
+        return outbox.enqueue_power_update(session, node.uuid,
+                                           node.instance_uuid, power_state)
+
+
+def recover_from_power_failure(ctx, host, node, power_state):
+    """The BMC answers again: record its state, leave maintenance.
+
+    Only a maintenance that power sync entered (fault 'power failure') is
+    left. Returns (recovered, event_enqueued).
+    """
+    with ctx.db.writer.using(ctx) as session:
+        if not _update(session, host, node.uuid,
+                       _values(power_state=power_state, maintenance=False,
+                               maintenance_reason=None, fault=None,
+                               power_sync_failures=0, last_error=None),
+                       maintenance=True, fault=POWER_FAILURE):
+            return False, False
+        if power_state == node.power_state:
+            return True, False
+        return True, outbox.enqueue_power_update(
+            session, node.uuid, node.instance_uuid, power_state)
+
+
+def start_power_action(ctx, host, node_uuid, target_power_state):
+    """Ironic's change_node_power_state: announce the target, clear error."""
+    with ctx.db.writer.using(ctx) as session:
+        return bool(_update(session, host, node_uuid, _values(
+            target_power_state=target_power_state, last_error=None)))
+
+
+def finish_power_action(ctx, host, node, power_state, event_state,
+                        error=None):
+    """End a power action: the state read back, or the error.
+
+    On success the event carries ``event_state``, the action's target
+    ('power on' for a reboot), as Ironic's node_power_action sends.
+    Returns True when an event was enqueued.
+    """
+    values = _values(target_power_state=None, last_error=error)
+    if error is None:
+        values['power_state'] = power_state
+    with ctx.db.writer.using(ctx) as session:
+        if not _update(session, host, node.uuid, values):
+            return False
+        if error is not None:
+            return False
+        return outbox.enqueue_power_update(session, node.uuid,
+                                           node.instance_uuid, event_state)

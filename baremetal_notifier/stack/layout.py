@@ -1,0 +1,238 @@
+"""The state directory of a Stack: settings, ports, config files, secrets.
+
+Every process gets its own oslo.config file, written here before it
+starts, so an operator (or a failing test's details) can read exactly what
+each one ran with. The vBMC password lives in a 0600 file and reaches the
+fleet through ``--password-file`` and the Bare Metal API through a request
+body; it is never on a command line.
+"""
+
+import configparser
+import dataclasses
+import os
+import secrets
+import socket
+import string
+import typing
+
+from oslo_log import log as logging
+import yaml
+
+NOAUTH2_ADMIN_TOKEN = 'admin:admin'
+# The conductor logs a quiet sync cycle at DEBUG; the observer counts
+# cycles from that line, so let just this logger through.
+CYCLE_LOGGER = 'baremetal_notifier.conductor.power_sync=DEBUG'
+COMPUTE_PREFIX = '/v2.1'
+
+
+@dataclasses.dataclass
+class Settings:
+    """What a Stack runs; the defaults suit tests (short intervals)."""
+
+    nodes: int = 4
+    # One instance per node, placed with `compute-ext-manage server create`.
+    instances: bool = True
+    compute_hosts: typing.Sequence[str] = ('compute-1', 'compute-2')
+    # Bare metal side.
+    conductor_sync_interval: int = 1
+    force_power_state_during_sync: bool = False
+    send_power_notifications: bool = True
+    power_state_sync_max_retries: int = 3
+    # Outbox backoff: short, so a recovered Compute API is found quickly.
+    retry_initial_delay: float = 0.2
+    retry_max_delay: float = 2.0
+    # Compute side. A long agent sync interval shows that what changes
+    # instances is the events, not the agents' own periodic sync.
+    compute_sync_interval: int = 600
+    power_state_authority: str = 'baremetal'
+    report_interval: int = 1
+    service_down_time: int = 6
+    ring_refresh_interval: int = 1
+    # vBMC fleet.
+    bmc_username: str = 'admin'
+    bmcs_powered_on: bool = True
+    # SQLAlchemy URLs; SQLite files in the state directory when None.
+    compute_db: typing.Optional[str] = None
+    baremetal_db: typing.Optional[str] = None
+    # Extra options: {'baremetal'|'compute-api'|'compute': {section:
+    # {option: value}}}, applied last.
+    overrides: dict = dataclasses.field(default_factory=dict)
+
+
+def free_port(host='127.0.0.1'):
+    """A TCP port nobody listens on now (the kernel's pick for port 0).
+
+    The port is chosen once per stack and kept across restarts, because
+    the peers' config files name it.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def new_password():
+    """An IPMI password: at most 20 bytes, letters and digits."""
+    alphabet = string.ascii_letters + string.digits
+    return ''.join(secrets.choice(alphabet) for _ in range(16))
+
+
+def write_secret(path, text):
+    """Write ``text`` to a new file only its owner can read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+        handle.write(text + '\n')
+
+
+def write_config(path, sections):
+    """Write {section: {option: value}} as an oslo.config INI file."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    for section, options in sections.items():
+        parser[section] = {key: _ini(value) for key, value in options.items()
+                           if value is not None}
+    with open(path, 'w', encoding='utf-8') as handle:
+        parser.write(handle)
+
+
+def _ini(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (list, tuple)):
+        return ','.join(str(v) for v in value)
+    return str(value)
+
+
+def _merge(sections, overrides):
+    for section, options in (overrides or {}).items():
+        sections.setdefault(section, {}).update(options)
+    return sections
+
+
+class Layout:
+    """Paths and ports of one stack under ``root``."""
+
+    def __init__(self, root, settings):
+        self.root = root
+        self.settings = settings
+        self.logs = os.path.join(root, 'logs')
+        self.etc = os.path.join(root, 'etc')
+        self.compute_state = os.path.join(root, 'compute')
+        self.baremetal_state = os.path.join(root, 'baremetal')
+        self.password_file = os.path.join(root, 'bmc-password')
+        self.clouds_yaml = os.path.join(root, 'clouds.yaml')
+        self.compute_port = free_port()
+        self.baremetal_port = free_port()
+
+    @property
+    def compute_url(self):
+        return 'http://127.0.0.1:%d%s' % (self.compute_port, COMPUTE_PREFIX)
+
+    @property
+    def baremetal_url(self):
+        return 'http://127.0.0.1:%d' % self.baremetal_port
+
+    @property
+    def compute_db(self):
+        return self.settings.compute_db or 'sqlite:///%s' % os.path.join(
+            self.compute_state, 'compute.sqlite')
+
+    @property
+    def baremetal_db(self):
+        return self.settings.baremetal_db or 'sqlite:///%s' % os.path.join(
+            self.baremetal_state, 'baremetal.sqlite')
+
+    def config_path(self, name):
+        return os.path.join(self.etc, '%s.conf' % name)
+
+    def log_path(self, name):
+        return os.path.join(self.logs, '%s.log' % name)
+
+    def create(self):
+        """Make the directories, the password file and every config."""
+        for path in (self.logs, self.etc, self.compute_state,
+                     self.baremetal_state):
+            os.makedirs(path, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        password = new_password()
+        write_secret(self.password_file, password)
+        write_config(self.config_path('baremetal-notifier'),
+                     self.baremetal_sections())
+        write_config(self.config_path('compute-ext-api'),
+                     self.compute_sections('compute-ext-api'))
+        for host in self.settings.compute_hosts:
+            write_config(self.config_path(host),
+                         self.compute_sections(host, host=host))
+        self.write_clouds_yaml()
+        return password
+
+    def baremetal_sections(self):
+        s = self.settings
+        return _merge({
+            'DEFAULT': {'state_path': self.baremetal_state,
+                        'host': 'conductor-1',
+                        'default_log_levels':
+                            logging.get_default_log_levels() + [
+                                CYCLE_LOGGER]},
+            'api': {'host': '127.0.0.1', 'port': self.baremetal_port,
+                    'auth_strategy': 'noauth'},
+            'database': {'connection': self.baremetal_db},
+            'conductor': {
+                'sync_power_state_interval': s.conductor_sync_interval,
+                'force_power_state_during_sync':
+                    s.force_power_state_during_sync,
+                'power_state_sync_max_retries':
+                    s.power_state_sync_max_retries,
+                'power_state_change_timeout': 10,
+                'heartbeat_interval': 2},
+            'nova': {'send_power_notifications': s.send_power_notifications,
+                     'auth_type': 'admin_token',
+                     'endpoint': self.compute_url,
+                     'token': NOAUTH2_ADMIN_TOKEN,
+                     'timeout': 5,
+                     'retry_initial_delay': s.retry_initial_delay,
+                     'retry_max_delay': s.retry_max_delay},
+        }, s.overrides.get('baremetal'))
+
+    def compute_sections(self, name, host=None):
+        s = self.settings
+        sections = {
+            'DEFAULT': {'state_path': self.compute_state,
+                        'host': host,
+                        'report_interval': s.report_interval,
+                        'service_down_time': s.service_down_time,
+                        'sync_power_state_interval': s.compute_sync_interval,
+                        'power_state_authority': s.power_state_authority,
+                        'ring_refresh_interval': s.ring_refresh_interval,
+                        'power_action_timeout': 20},
+            'api': {'host': '127.0.0.1', 'port': self.compute_port,
+                    'auth_strategy': 'noauth2'},
+            'database': {'connection': self.compute_db},
+            'baremetal': {'auth_type': 'none',
+                          'endpoint_override': self.baremetal_url,
+                          'api_retry_interval': 0.2},
+        }
+        _merge(sections, s.overrides.get('compute'))
+        return _merge(sections, s.overrides.get(
+            'compute-api' if host is None else host))
+
+    def write_clouds_yaml(self):
+        """Clouds for the openstack CLI, as in clients.md."""
+        compute = self.compute_url
+        clouds = {'clouds': {
+            # Admin on the Compute API (noauth2), and the Bare Metal API.
+            'powerbridge': {
+                'auth_type': 'admin_token',
+                'auth': {'endpoint': compute, 'token': NOAUTH2_ADMIN_TOKEN},
+                'identity_api_version': 3,
+                'compute_endpoint_override': compute,
+                'baremetal_endpoint_override': self.baremetal_url,
+            },
+            # The Bare Metal API only, with no token at all.
+            'powerbridge-baremetal': {
+                'auth_type': 'none',
+                'auth': {'endpoint': self.baremetal_url},
+                'baremetal_endpoint_override': self.baremetal_url,
+            },
+        }}
+        with open(self.clouds_yaml, 'w', encoding='utf-8') as handle:
+            yaml.safe_dump(clouds, handle, default_flow_style=False)

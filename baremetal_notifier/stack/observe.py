@@ -1,0 +1,158 @@
+"""What a running Stack looks like: one consistent-enough snapshot of the
+BMCs, the nodes, the instances, the compute services and the outbox.
+
+Everything comes through the public interfaces (the two APIs and the vBMC
+control API), except the outbox figures, which are what
+``baremetal-notifier-manage outbox status`` prints, read from the
+notifier's database the same way.
+"""
+
+import dataclasses
+import statistics
+import threading
+import time
+
+from baremetal_notifier.notifier import status as outbox_status
+from compute_ext.common import db
+
+# Nova's power_state integers for the two states a bare metal node has.
+RUNNING = 1
+SHUTDOWN = 4
+POWER_OF_NODE = {'power on': RUNNING, 'power off': SHUTDOWN}
+STATUS_OF_BMC = {True: 'ACTIVE', False: 'SHUTOFF'}
+NODE_STATE_OF_BMC = {True: 'power on', False: 'power off'}
+# Logged by the conductor once per power sync cycle (at DEBUG when the
+# cycle changed nothing, which the stack's logging options let through).
+CYCLE_LINE = 'Power sync: '
+
+
+@dataclasses.dataclass
+class Snapshot:
+    taken_at: float
+    bmcs: dict        # index -> True (on) / False
+    nodes: dict       # node uuid -> node (detail)
+    servers: dict     # instance uuid -> server (detail)
+    services: dict    # host -> nova-compute service
+    outbox: dict      # notifier.status.outbox_status()
+    cycles: int
+
+    def node_agrees(self, stack_node):
+        """BMC, node record and instance all say the same power state."""
+        bmc_on = self.bmcs.get(stack_node.index)
+        node = self.nodes.get(stack_node.uuid, {})
+        if node.get('power_state') != NODE_STATE_OF_BMC.get(bmc_on):
+            return False
+        if not stack_node.instance_uuid:
+            return True
+        server = self.servers.get(stack_node.instance_uuid, {})
+        return (server.get('status') == STATUS_OF_BMC[bmc_on]
+                and server.get('OS-EXT-STS:power_state')
+                == POWER_OF_NODE[node['power_state']]
+                and server.get('OS-EXT-STS:task_state') is None)
+
+    def in_sync(self, stack_nodes):
+        return sum(1 for n in stack_nodes if self.node_agrees(n))
+
+    def power_failures(self):
+        return sorted(u for u, n in self.nodes.items()
+                      if n.get('fault') == 'power failure')
+
+    def reserved(self):
+        return sorted(u for u, n in self.nodes.items() if n.get('reservation'))
+
+    def hosts_of_servers(self):
+        """host -> number of instances it owns, as the Compute API says."""
+        counts = {}
+        for server in self.servers.values():
+            host = server.get('OS-EXT-SRV-ATTR:host')
+            counts[host] = counts.get(host, 0) + 1
+        return counts
+
+
+class Observer:
+    """Takes Snapshots of a Stack; counts sync cycles from its log."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self._database = None
+        self._cycles = 0
+        self._log_offset = 0
+        self._lock = threading.Lock()
+
+    @property
+    def database(self):
+        if self._database is None:
+            self._database = db.Database(self.stack.layout.baremetal_db)
+        return self._database
+
+    def close(self):
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
+    def cycles(self):
+        """Power sync cycles the conductor has logged so far."""
+        with self._lock:
+            path = self.stack.layout.log_path('baremetal-notifier')
+            try:
+                with open(path, 'rb') as log:
+                    log.seek(self._log_offset)
+                    data = log.read()
+            except FileNotFoundError:
+                return self._cycles
+            # Count only whole lines; the rest is read next time.
+            whole = data.rfind(b'\n') + 1
+            self._cycles += data[:whole].count(CYCLE_LINE.encode())
+            self._log_offset += whole
+            return self._cycles
+
+    def outbox(self):
+        return outbox_status.outbox_status(self.database)
+
+    def snapshot(self):
+        stack = self.stack
+        return Snapshot(
+            taken_at=time.monotonic(),
+            bmcs={b['index']: b['power'] == 'on' for b in stack.bmc.list()},
+            nodes={n['uuid']: n for n in stack.baremetal.nodes()},
+            servers={s['id']: s for s in stack.compute.servers()},
+            services=stack.services(),
+            outbox=self.outbox(),
+            cycles=self.cycles())
+
+
+def percentile(values, pct):
+    """The pct-th percentile (nearest rank); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+class LagTracker:
+    """Time from a flip (or an API call) to the Compute API showing it."""
+
+    def __init__(self):
+        self.waiting = {}   # instance uuid -> (expected status, t0)
+        self.lags = []
+
+    def expect(self, instance_uuid, status, t0=None):
+        self.waiting[instance_uuid] = (status, t0 or time.monotonic())
+
+    def observe(self, servers, now=None):
+        """Record the lag of every awaited instance now showing its state."""
+        now = now or time.monotonic()
+        for uuid, (status, t0) in list(self.waiting.items()):
+            server = servers.get(uuid)
+            if server and server.get('status') == status and \
+                    server.get('OS-EXT-STS:task_state') is None:
+                self.lags.append(now - t0)
+                del self.waiting[uuid]
+
+    def summary(self):
+        if not self.lags:
+            return {'count': 0, 'p50': None, 'p99': None, 'mean': None}
+        return {'count': len(self.lags), 'p50': percentile(self.lags, 50),
+                'p99': percentile(self.lags, 99),
+                'mean': statistics.fmean(self.lags)}

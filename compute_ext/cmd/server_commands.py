@@ -1,0 +1,136 @@
+"""compute-ext-manage server create: place an instance on a bare metal node.
+
+Scheduling and image deployment are out of scope: the operator names the
+node. As Nova's Ironic driver does when it spawns, the node is associated
+with the instance through the Bare Metal API (PATCH instance_uuid), never
+through the other service's database.
+"""
+
+from oslo_log import log as logging
+
+from compute_ext.common import db
+from compute_ext.compute import baremetal
+from compute_ext.compute import hash_ring
+from compute_ext.compute import states
+from compute_ext import context as compute_context
+from compute_ext.objects import instance_actions
+from compute_ext.objects import instances as instance_obj
+from compute_ext import servicegroup
+
+LOG = logging.getLogger(__name__)
+
+_NODE_FIELDS = ('uuid', 'power_state', 'instance_uuid', 'maintenance')
+
+
+class CommandError(Exception):
+    """The command cannot go on; the message is one line for the operator."""
+
+
+def add_server_parsers(subparsers):
+    """The ``server`` category of compute-ext-manage."""
+    server = subparsers.add_parser('server', help='instance commands')
+    actions = server.add_subparsers(dest='action')
+    actions.required = True
+    create = actions.add_parser(
+        'create', help='record an instance on a bare metal node and '
+                       'associate the node with it')
+    # dest names differ from config option names (host!): oslo.config
+    # looks sub-command arguments up next to the options.
+    create.add_argument('--name', dest='server_name', metavar='NAME',
+                        required=True,
+                        help='the server name')
+    create.add_argument('--node', dest='node_ident', metavar='NODE_UUID',
+                        required=True,
+                        help='UUID (or name) of the bare metal node')
+    create.add_argument('--host', dest='server_host', metavar='HOST',
+                        help='compute host to run it (default: the owner '
+                             "of the node in the live hosts' hash ring)")
+    create.add_argument('--project', dest='project_ident', metavar='PROJECT',
+                        default='admin',
+                        help='project id of the server (default: admin)')
+    create.add_argument('--user', dest='user_ident', metavar='USER',
+                        default='admin',
+                        help='user id of the server (default: admin)')
+    create.set_defaults(func=server_create)
+
+
+def _owner(ctx, conf, node_uuid):
+    ring = hash_ring.NodeRing(ctx, servicegroup.ServiceGroup(conf), conf.host)
+    ring.refresh()
+    owner = ring.owner(node_uuid)
+    if owner is None:
+        raise CommandError('no nova-compute service is up to run node %s; '
+                           'start compute-ext-compute or pass --host'
+                           % node_uuid)
+    return owner
+
+
+def _release(client, node_uuid, instance_uuid):
+    """Undo the association if it was applied after all (lost answer)."""
+    try:
+        node = client.get_node(node_uuid, fields=_NODE_FIELDS)
+        if node.get('instance_uuid') == instance_uuid:
+            client.set_instance_uuid(node_uuid, None)
+    except baremetal.BaremetalAPIError as exc:
+        LOG.warning('Could not check node %(node)s for a leftover '
+                    'association with %(inst)s: %(error)s',
+                    {'node': node_uuid, 'inst': instance_uuid,
+                     'error': exc})
+
+
+def _remove(ctx, instance):
+    """Take the instance row back out of sight, as Nova deletes (soft)."""
+    instance_obj.compare_and_swap(
+        ctx, instance.uuid, {'host': instance.host, 'task_state': None},
+        {'deleted': instance.id, 'deleted_at': db.utcnow(),
+         'vm_state': states.DELETED})
+
+
+def create_server(ctx, conf, client, name, node_ident, host=None,
+                  project_id='admin', user_id='admin'):
+    """Record the instance, then associate the node; all or nothing."""
+    try:
+        node = client.get_node(node_ident, fields=_NODE_FIELDS)
+    except baremetal.NodeNotFound:
+        raise CommandError('bare metal node %s not found' % node_ident)
+    node_uuid = node['uuid']
+    if node.get('instance_uuid'):
+        raise CommandError('node %s is already associated with instance %s'
+                           % (node_uuid, node['instance_uuid']))
+    if node.get('maintenance'):
+        raise CommandError('node %s is in maintenance' % node_uuid)
+    host = host or _owner(ctx, conf, node_uuid)
+    power_state = states.POWER_STATE_FROM_BAREMETAL.get(
+        node.get('power_state'), states.NOSTATE)
+    instance = instance_obj.create(
+        ctx, name=name, host=host, node=node_uuid, vm_state=states.ACTIVE,
+        power_state=power_state, project_id=project_id, user_id=user_id,
+        launched_at=db.utcnow())
+    try:
+        client.set_instance_uuid(node_uuid, instance.uuid)
+    except (baremetal.BaremetalAPIError, ValueError) as exc:
+        _release(client, node_uuid, instance.uuid)
+        _remove(ctx, instance)
+        raise CommandError('could not associate node %s with the new '
+                           'server, nothing was created: %s'
+                           % (node_uuid, exc))
+    instance_actions.action_start(ctx, instance.uuid, 'create',
+                                  ctx.request_id, user_id, project_id)
+    LOG.info('Server %(uuid)s (%(name)s) placed on node %(node)s, host '
+             '%(host)s', {'uuid': instance.uuid, 'name': name,
+                          'node': node_uuid, 'host': host})
+    return instance
+
+
+def server_create(conf):
+    args = conf.category
+    database = db.Database.from_conf(conf)
+    client = baremetal.BaremetalClient.from_conf(conf)
+    try:
+        instance = create_server(
+            compute_context.admin_context(database), conf, client,
+            args.server_name, args.node_ident, host=args.server_host,
+            project_id=args.project_ident, user_id=args.user_ident)
+    finally:
+        database.dispose()
+    print(instance.uuid)

@@ -1,0 +1,1 @@
+"""Response bodies built from objects, shaped per microversion."""
