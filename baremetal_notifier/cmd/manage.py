@@ -1,12 +1,7 @@
 """baremetal-notifier-manage: the database and bulk node enrollment."""
 
-import sys
-
-from oslo_config import cfg
 import yaml
 
-import db_migrations
-from baremetal_notifier.cmd import outbox_commands
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import context
 from baremetal_notifier import exception
@@ -15,27 +10,10 @@ from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as node_schema
 from compute_ext.common import db
-from compute_ext.common import service
+from compute_ext.common import manage
 from compute_ext.common import validation
 
 PROG = 'baremetal-notifier-manage'
-TREE = 'baremetal'
-
-
-def db_sync(conf):
-    db.ensure_sqlite_dir(conf.database.connection)
-    revision = db_migrations.sync(TREE, conf.database.connection)
-    print('Bare metal database is at revision %s' % revision)
-    return 0
-
-
-def db_version(conf):
-    database = db.Database.from_conf(conf)
-    try:
-        print(db_migrations.current_version(database.get_engine()) or 'None')
-    finally:
-        database.dispose()
-    return 0
 
 
 def _read_nodes(path):
@@ -88,35 +66,18 @@ def node_import(conf):
     return 1 if failed else 0
 
 
-def add_command_parsers(subparsers):
-    db_parser = subparsers.add_parser('db', help='database commands')
-    db_actions = db_parser.add_subparsers(dest='action')
-    db_actions.required = True
-    db_actions.add_parser('sync', help='upgrade the database schema'
-                          ).set_defaults(func=db_sync)
-    db_actions.add_parser('version', help='print the schema revision'
-                          ).set_defaults(func=db_version)
-    node_parser = subparsers.add_parser('node', help='node commands')
-    node_actions = node_parser.add_subparsers(dest='action')
-    node_actions.required = True
-    importer = node_actions.add_parser(
+def add_commands(subparsers):
+    manage.add_db_commands(subparsers, 'baremetal', 'Bare metal')
+    actions = subparsers.add_parser('node', help='node commands'
+                                    ).add_subparsers(dest='action')
+    actions.required = True
+    importer = actions.add_parser(
         'import', help='enroll the nodes of a JSON or YAML file, each like '
                        'a POST /v1/nodes body')
     importer.add_argument('file')
     importer.set_defaults(func=node_import)
-    outbox_commands.add_outbox_parsers(subparsers)
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    conf = cfg.ConfigOpts()
-    category = cfg.SubCommandOpt('category', title='Command categories',
-                                 handler=add_command_parsers)
-    service.load_config(conf, argv, 'baremetal-notifier',
-                        baremetal_conf.register_opts, cli_opts=[category],
-                        setup_logging=False)
-    try:
-        return conf.category.func(conf)
-    except Exception as exc:  # one clear line, never a traceback
-        message = str(exc).splitlines()[0] if str(exc) else ''
-        service.fail(PROG, message or type(exc).__name__)
+    return manage.run(PROG, 'baremetal-notifier',
+                      baremetal_conf.register_opts, add_commands, argv)

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from compute_ext.common import config
+
 api_group = cfg.OptGroup('api', title='Bare Metal API options')
 
 api_opts = [
@@ -23,8 +25,8 @@ api_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
+    group = config.register_group(conf, api_group)
+    conf.register_opts(api_opts, group=group)
 
 
 def list_opts():

@@ -2,6 +2,8 @@ import socket
 
 from oslo_config import cfg
 
+from compute_ext.common import config
+
 conductor_group = cfg.OptGroup('conductor', title='Conductor options')
 
 host_opt = cfg.StrOpt('host', default=socket.gethostname(),
@@ -42,9 +44,9 @@ conductor_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(conductor_group)
+    group = config.register_group(conf, conductor_group)
     conf.register_cli_opt(host_opt)
-    conf.register_opts(conductor_opts, group=conductor_group)
+    conf.register_opts(conductor_opts, group=group)
 
 
 def list_opts():

@@ -1,5 +1,7 @@
 from oslo_config import cfg
 
+from compute_ext.common import config
+
 ipmi_group = cfg.OptGroup('ipmi', title='IPMI driver options')
 
 ipmi_opts = [
@@ -17,8 +19,8 @@ ipmi_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(ipmi_group)
-    conf.register_opts(ipmi_opts, group=ipmi_group)
+    group = config.register_group(conf, ipmi_group)
+    conf.register_opts(ipmi_opts, group=group)
 
 
 def list_opts():

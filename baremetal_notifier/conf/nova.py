@@ -1,5 +1,6 @@
 from oslo_config import cfg
 
+from compute_ext.common import config
 from compute_ext.common import ksa
 
 GROUP = 'nova'
@@ -25,9 +26,9 @@ nova_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(nova_group)
-    conf.register_opts(nova_opts, group=nova_group)
-    ksa.register_auth_opts(conf, GROUP, 'compute')
+    group = config.register_group(conf, nova_group)
+    conf.register_opts(nova_opts, group=group)
+    ksa.register_auth_opts(conf, group, 'compute')
 
 
 def list_opts():

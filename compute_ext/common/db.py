@@ -47,6 +47,8 @@ class Database:
         options = {'connection': connection, 'sqlite_fk': True}
         options.update(facade_options)
         self._tm.configure(**options)
+        if sa.engine.make_url(connection).get_backend_name() == 'sqlite':
+            _serialize_sqlite_writers(self._tm.writer.get_engine())
 
     @classmethod
     def from_conf(cls, conf):
@@ -71,6 +73,35 @@ class Database:
     def dispose(self):
         """Close pooled connections (tests and clean shutdown)."""
         self._tm.dispose_pool()
+
+
+def _serialize_sqlite_writers(engine):
+    """Make SQLite safe for several processes writing one file.
+
+    pysqlite opens transactions lazily with a plain BEGIN; a transaction
+    that reads and then writes while another process writes fails at once
+    with 'database is locked' (SQLite cannot wait without risking a
+    deadlock). BEGIN IMMEDIATE takes the write lock up front, so writers
+    queue on busy_timeout instead, and WAL lets readers go on meanwhile.
+    """
+    @sa.event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA busy_timeout = 30000')
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.close()
+
+    # NOTE: oslo.db turns pysqlite's own BEGIN off and emits a plain BEGIN
+    # unless the connection is marked as in a transaction; this listener
+    # runs first and takes the write lock instead.
+    @sa.event.listens_for(engine, 'begin', insert=True)
+    def _on_begin(connection):
+        if 'in_transaction' not in connection.info:
+            connection.exec_driver_sql('BEGIN IMMEDIATE')
+            connection.info['in_transaction'] = True
+
+    # Connections opened before the listeners existed lack the settings.
+    engine.dispose()
 
 
 def utcnow():

@@ -1,5 +1,6 @@
 from oslo_config import cfg
 
+from compute_ext.common import config
 from compute_ext.common import ksa
 
 GROUP = 'baremetal'
@@ -10,8 +11,8 @@ baremetal_group = cfg.OptGroup(
 
 
 def register_opts(conf):
-    conf.register_group(baremetal_group)
-    ksa.register_auth_opts(conf, GROUP, 'baremetal')
+    ksa.register_auth_opts(conf, config.register_group(conf, baremetal_group),
+                           'baremetal')
 
 
 def list_opts():

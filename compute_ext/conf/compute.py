@@ -1,5 +1,6 @@
 from oslo_config import cfg
 
+from compute_ext.common import config
 from compute_ext.conf import baremetal
 
 compute_opts = [
@@ -46,15 +47,11 @@ baremetal_client_opts = [
 
 def register_opts(conf):
     conf.register_opts(compute_opts)
-    # NOTE: a fresh OptGroup for this ConfigOpts. oslo.config copies a
-    # registered group shallowly, so overrides set on one ConfigOpts would
-    # show in every other one sharing the module-level group object. The
-    # first registration of a name wins; compute_ext.conf.baremetal adds
-    # its keystoneauth options to this group by name.
-    shared = baremetal.baremetal_group
-    conf.register_group(cfg.OptGroup(shared.name, title=shared.title,
-                                     help=shared.help))
-    conf.register_opts(baremetal_client_opts, group=shared.name)
+    # The [baremetal] group is shared with compute_ext.conf.baremetal,
+    # which adds the keystoneauth options to it.
+    conf.register_opts(
+        baremetal_client_opts,
+        group=config.register_group(conf, baremetal.baremetal_group))
 
 
 def list_opts():
