@@ -23,6 +23,8 @@ VERSION_ROUTES = {
     '/': {'GET': versions.list_versions},
     '/v2.1': {'GET': versions.show_version},
     '/v2.1/': {'GET': versions.show_version},
+    '/v2': {'GET': versions.show_version_v20},
+    '/v2/': {'GET': versions.show_version_v20},
 }
 
 # Everything below /v2.1, authenticated and microversioned.
@@ -57,7 +59,7 @@ ROUTE_DECLARATIONS = {
     },
 }
 
-UNAUTHENTICATED_PATHS = frozenset(VERSION_ROUTES) | {'/v2', '/v2/'}
+UNAUTHENTICATED_PATHS = frozenset(VERSION_ROUTES)
 
 
 def _methods_not_allowed(allowed):

@@ -80,8 +80,15 @@ def _extra_headers(exc):
     return {'Allow': allow} if allow else {}
 
 
+# What Nova accepts as a JSON request body; no Content-Type means JSON too.
+JSON_CONTENT_TYPES = ('application/json',
+                      'application/vnd.openstack.compute+json')
+
+
 def read_json_body(req, schema):
     """Decode the body and validate it against ``schema``."""
+    if req.content_type and req.content_type not in JSON_CONTENT_TYPES:
+        raise webob.exc.HTTPUnsupportedMediaType('Unsupported Content-Type')
     body = validation.load_json_body(req)
     validation.validate(schema, body)
     return body

@@ -76,6 +76,7 @@ def _stop(things):
 
 
 def main(argv=None):
+    signals = wsgi_server.SignalWaiter()
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, PROG, baremetal_conf.register_opts)
@@ -104,7 +105,7 @@ def main(argv=None):
     server.start()
     LOG.info('Bare Metal API listening on http://%s:%s/ (auth_strategy=%s)',
              conf.api.host, server.port, conf.api.auth_strategy)
-    wsgi_server.wait_for_signal()
+    signals.wait()
     LOG.info('Bare Metal API stopping')
     server.stop()
     # The conductor before the sender, so its last events get sent.

@@ -14,6 +14,7 @@ LOG = logging.getLogger(__name__)
 
 
 def main(argv=None):
+    signals = wsgi_server.SignalWaiter()
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
@@ -26,7 +27,7 @@ def main(argv=None):
     server.start()
     LOG.info('Compute API listening on http://%s:%s/ (auth_strategy=%s)',
              conf.api.host, server.port, conf.api.auth_strategy)
-    wsgi_server.wait_for_signal()
+    signals.wait()
     LOG.info('Compute API stopping')
     server.stop()
     return 0

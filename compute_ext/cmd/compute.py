@@ -15,6 +15,7 @@ LOG = logging.getLogger(__name__)
 
 
 def main(argv=None):
+    signals = wsgi_server.SignalWaiter()
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
@@ -26,6 +27,6 @@ def main(argv=None):
         # statement on the lines after the cause.
         reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
         service.fail('compute-ext-compute', 'cannot start: %s' % reason)
-    wsgi_server.wait_for_signal()
+    signals.wait()
     agent.stop()
     return 0

@@ -113,7 +113,7 @@ def isotime(value):
     """Nova and Ironic both print timestamps with microseconds."""
     if value is None:
         return None
-    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+    return value.isoformat(timespec='microseconds')
 
 
 def conditional_update(session, table, values, **expected):

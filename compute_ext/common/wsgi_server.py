@@ -47,18 +47,32 @@ class ServerThread:
         self.thread.join(10)
 
 
+class SignalWaiter:
+    """Catch SIGTERM/SIGINT from the moment it is built.
+
+    Build it first thing in main(): a signal that arrives while the service
+    is still starting is then remembered and honoured by wait(), instead of
+    killing the process with Python's default handler.
+    """
+
+    def __init__(self, extra_signals=()):
+        self._received = []
+        self._done = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT) + tuple(extra_signals):
+            signal.signal(signum, self._handler)
+
+    def _handler(self, signum, frame):
+        self._received.append(signum)
+        self._done.set()
+
+    def wait(self):
+        """Block until a signal arrived; return its number."""
+        # NOTE: wait with a timeout so the signal handler runs promptly.
+        while not self._done.wait(0.5):
+            pass
+        return self._received[0]
+
+
 def wait_for_signal(extra_signals=()):
     """Block the main thread until SIGTERM/SIGINT; return the signal number."""
-    received = []
-    done = threading.Event()
-
-    def _handler(signum, frame):
-        received.append(signum)
-        done.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT) + tuple(extra_signals):
-        signal.signal(signum, _handler)
-    # NOTE: wait with a timeout so the signal handler gets to run promptly.
-    while not done.wait(0.5):
-        pass
-    return received[0]
+    return SignalWaiter(extra_signals).wait()

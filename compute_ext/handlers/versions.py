@@ -23,10 +23,8 @@ def _v21(req):
     }
 
 
-@wsgi_wrapper.ComputeWsgify
-def list_versions(req):
-    """GET /: the v2.0 (deprecated) and v2.1 (current) APIs."""
-    v20 = {
+def _v20(req):
+    return {
         'id': 'v2.0',
         'status': 'DEPRECATED',
         'version': '',
@@ -34,17 +32,33 @@ def list_versions(req):
         'updated': V20_UPDATED,
         'links': [{'rel': 'self', 'href': _base_url(req) + '/v2/'}],
     }
-    return wsgi_wrapper.json_response({'versions': [v20, _v21(req)]})
+
+
+@wsgi_wrapper.ComputeWsgify
+def list_versions(req):
+    """GET /: the v2.0 (deprecated) and v2.1 (current) APIs."""
+    return wsgi_wrapper.json_response({'versions': [_v20(req), _v21(req)]})
 
 
 @wsgi_wrapper.ComputeWsgify
 def show_version(req):
     """GET /v2.1 and /v2.1/: the v2.1 document with its media types."""
-    version = _v21(req)
+    return _version_document(_v21(req), '2.1')
+
+
+@wsgi_wrapper.ComputeWsgify
+def show_version_v20(req):
+    """GET /v2 and /v2/: the deprecated v2.0 document (no API behind it
+    here: only v2.1 is served)."""
+    return _version_document(_v20(req), '2')
+
+
+def _version_document(version, media_version):
     version['links'].append({'rel': 'describedby', 'type': 'text/html',
                              'href': 'http://docs.openstack.org/'})
     version['media-types'] = [{
         'base': 'application/json',
-        'type': 'application/vnd.openstack.compute+json;version=2.1',
+        'type': 'application/vnd.openstack.compute+json;version=%s'
+                % media_version,
     }]
     return wsgi_wrapper.json_response({'version': version})

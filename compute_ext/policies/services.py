@@ -1,4 +1,3 @@
-from oslo_log import versionutils
 from oslo_policy import policy
 
 from compute_ext.policies import base
@@ -11,7 +10,7 @@ DELETE = BASE_POLICY_NAME % 'delete'
 DEPRECATED_SERVICE_POLICY = policy.DeprecatedRule(
     'os_compute_api:os-services', base.RULE_ADMIN_API,
     deprecated_reason='Nova split os-services into list, update and delete.',
-    deprecated_since=versionutils.deprecated.WALLABY)
+    deprecated_since='21.0.0')
 
 rules = [
     policy.DocumentedRuleDefault(
