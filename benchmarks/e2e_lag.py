@@ -172,7 +172,9 @@ def main(argv=None):
         timeline = Timeline(stack)
         try:
             setup = time.monotonic() - started
-            print('stack of %d nodes ready in %.1f s' % (nodes, setup),
+            print('stack of %d nodes ready in %.1f s (%s)' % (
+                nodes, setup, ', '.join('%s %.1f s' % item
+                                        for item in stack.timings.items())),
                   flush=True)
             lags = lag_rounds(stack, timeline, rounds, per_round)
             figs.add('e2e_event_lag_p50',

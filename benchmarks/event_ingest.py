@@ -14,10 +14,9 @@ Then ``GET /servers/detail`` as an admin over 1000 servers (one full
 page).
 
 Each figure is one line ``NAME: VALUE UNIT (goal GOAL)``; the exit status
-is 1 when a goal is missed. ``--quick`` sends fewer requests;
-``--sqlite-wal`` runs on SQLite's WAL journal mode. The ``server_cpu``
-figures are the server's own CPU time per request, which the load of
-other processes on the machine does not inflate.
+is 1 when a goal is missed. ``--quick`` sends fewer requests. The
+``server_cpu`` figures are the server's own CPU time per request, which
+the load of other processes on the machine does not inflate.
 """
 
 import argparse
@@ -25,7 +24,6 @@ import datetime
 import http.client
 import json
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -106,15 +104,6 @@ def populate(url):
     return event_uuids
 
 
-def set_wal(path):
-    """WAL persists in the database file: the server will use it too."""
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute('PRAGMA journal_mode=WAL')
-    finally:
-        connection.close()
-
-
 class Client:
     """One keep-alive HTTP connection to the API."""
 
@@ -176,20 +165,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
                         help='fewer requests (a smoke run)')
-    parser.add_argument('--sqlite-wal', action='store_true',
-                        help="put the database in SQLite's WAL journal mode "
-                             "(the product default is SQLite's own)")
     args = parser.parse_args(argv)
     events_per_size = 600 if args.quick else 3000
     detail_requests = 15 if args.quick else 60
     report = Report()
     with tempfile.TemporaryDirectory() as workdir:
-        path = os.path.join(workdir, 'compute.sqlite')
-        url = 'sqlite:///' + path
+        url = 'sqlite:///' + os.path.join(workdir, 'compute.sqlite')
         db_migrations.sync('compute', url)
         uuids = populate(url)
-        if args.sqlite_wal:
-            set_wal(path)
         server = test_server_api_process.ComputeAPIProcess(url)
         server.setUp()
         try:
@@ -199,7 +182,7 @@ def main(argv=None):
             pid = server.process.pid
             for batch in (1, 10, 100):
                 cpu = cpu_seconds(pid)
-                rate, latencies, sent = ingest(
+                rate, latencies, _ = ingest(
                     client, uuids, batch, events_per_size,
                     time.perf_counter() + PHASE_DEADLINE)
                 cpu = cpu_seconds(pid) - cpu

@@ -159,16 +159,19 @@ def run(conf, console):
                                   daemon=True)
         started = time.monotonic()
         worker.start()
-        while True:
-            snap = observer.snapshot()
-            console.show(render(snap, stack, lag, script.steps, started),
-                         header)
-            elapsed = time.monotonic() - started
-            if conf.once and not worker.is_alive():
-                break
-            if conf.duration is not None and elapsed >= conf.duration:
-                break
-            time.sleep(1.0)
+        try:
+            while True:
+                snap = observer.snapshot()
+                console.show(render(snap, stack, lag, script.steps,
+                                    started), header)
+                elapsed = time.monotonic() - started
+                if conf.once and not worker.is_alive():
+                    break
+                if conf.duration is not None and elapsed >= conf.duration:
+                    break
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            console.out.write('\nInterrupted.\n')
         script.stopping = True
         return finish(script, lag, console, conf)
     finally:

@@ -2,6 +2,7 @@
 
 import yaml
 
+from baremetal_notifier.cmd import outbox_commands
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import context
 from baremetal_notifier import exception
@@ -76,6 +77,7 @@ def add_commands(subparsers):
                        'a POST /v1/nodes body')
     importer.add_argument('file')
     importer.set_defaults(func=node_import)
+    outbox_commands.add_outbox_parsers(subparsers)
 
 
 def main(argv=None):

@@ -20,21 +20,24 @@ from compute_ext.common import periodic
 
 LOG = logging.getLogger(__name__)
 
-# Share of the sync interval a cycle gives its BMCs to answer; the rest is
-# for the database writes and forced actions.
-_DEADLINE_SHARE = 0.8
-# BMC deadline when the sync runs only on demand (interval 0).
-_DEFAULT_DEADLINE = 60.0
 # Workers for power actions requested through the API; kept apart from the
 # sync's pool so a sync forcing many nodes cannot starve API requests.
 _ACTION_WORKERS = 16
 
 
 def default_deadline(conf):
+    """Seconds the driver may take to read a batch of BMCs: its whole retry
+    budget, so a slow BMC (packet loss, a loaded conductor) is never
+    counted as a failure for lack of time."""
+    ipmi = conf.ipmi
+    return ipmi.attempts * (ipmi.login_timeout + ipmi.command_timeout)
+
+
+def cycle_wait(conf, deadline):
+    """Seconds a cycle waits for readings: never beyond its interval, so a
+    slow BMC never delays the next cycle (it answers for that one)."""
     interval = conf.conductor.sync_power_state_interval
-    if not interval:
-        return _DEFAULT_DEADLINE
-    return max(1.0, interval * _DEADLINE_SHARE)
+    return min(interval, deadline) if interval else deadline
 
 
 class ConductorManager:
@@ -43,8 +46,8 @@ class ConductorManager:
     :param conf: the service's ConfigOpts (baremetal_notifier.conf).
     :param db: its compute_ext.common.db.Database.
     :param driver: the PowerDriver; started and stopped here.
-    :param sync_deadline: seconds a cycle's BMC queries may take; by
-        default most of the sync interval.
+    :param sync_deadline: seconds the driver may take to read a batch of
+        BMCs; by default the IPMI retry budget (default_deadline).
     """
 
     def __init__(self, conf, db, driver, sync_deadline=None):
@@ -66,7 +69,7 @@ class ConductorManager:
         self._stopping = threading.Event()
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
-            self._stopping)
+            cycle_wait(conf, deadline), self._stopping)
         self.recovery = recovery.PowerRecovery(
             self.ctx, driver, self.locks, deadline, self._stopping)
         self.actions = power_actions.PowerActions(

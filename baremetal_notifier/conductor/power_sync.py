@@ -8,12 +8,14 @@ keeps that shape but does each step for all nodes at once:
 1. the shared read: one SELECT of every node the skip rules let through
    (not in maintenance, not reserved, no power action running), nodes that
    failed last time first;
-2. one batched ``get_power_states`` call for all their BMCs, bounded by a
-   deadline, so one hung BMC costs only its own node;
-3. the nodes that disagree or failed are locked together (one UPDATE),
-   re-read under the lock, the rules are checked again, and the decision is
-   made again on the fresh row; the writes for a chunk of nodes commit in
-   one transaction, each with its power-update event;
+2. one batched ``get_power_states`` call for all their BMCs, whose
+   readings are taken in waves as they arrive; a BMC slower than the cycle
+   is left to answer for the next one (bmc_reads.py), so one hung BMC
+   costs only its own node;
+3. per wave, the nodes that disagree or failed are locked together (one
+   transaction), re-read under the lock, the rules are checked again, and
+   the decision is made again on the fresh row; the writes for a chunk of
+   nodes commit in one transaction, each with its power-update event;
 4. in force mode, the nodes whose hardware must be changed keep their lock
    and go to the worker pool; the cycle waits for them.
 
@@ -27,6 +29,7 @@ from futurist import waiters
 from oslo_db import api as oslo_db_api
 from oslo_log import log as logging
 
+from baremetal_notifier.conductor import bmc_reads
 from baremetal_notifier.drivers import base
 from baremetal_notifier.objects import node_power
 
@@ -45,6 +48,9 @@ INVALID = 'invalid'  # driver_info cannot describe a BMC: say so in
 # Nodes written per transaction under the batch lock: few commits (each
 # is an fsync on SQLite), yet a bounded time other writers wait.
 WRITE_CHUNK = 500
+# Seconds between the writes of readings that keep arriving: the most a
+# reading waits for its write while slower BMCs are still being read.
+WAVE = 1.0
 
 
 @dataclasses.dataclass
@@ -57,6 +63,7 @@ class SyncStats:
     forced: int = 0       # recorded states pushed onto the hardware
     maintenance: int = 0  # nodes sent to maintenance ('power failure')
     skipped: int = 0      # locked elsewhere or changed under us
+    unread: int = 0       # BMCs still answering when the cycle ended
     events: int = 0       # power-update events enqueued
     seconds: float = 0.0
 
@@ -66,14 +73,6 @@ class SyncStats:
                     getattr(self, field.name) + getattr(other, field.name))
 
 
-@dataclasses.dataclass(frozen=True)
-class BadDriverInfo:
-    """Stands in for a reading when driver_info cannot describe a BMC."""
-
-    error: str
-    state = None  # like a failed PowerReading
-
-
 def decide(node, reading, force):
     """The action for ``node`` given its BMC's reading.
 
@@ -81,7 +80,7 @@ def decide(node, reading, force):
     node whose state was never known records the hardware's state whatever
     the mode (first observation).
     """
-    if isinstance(reading, BadDriverInfo):
+    if isinstance(reading, bmc_reads.BadDriverInfo):
         # NOTE: written once, not every cycle.
         return NOTHING if node.last_error == reading.error else INVALID
     if reading.error is not None:
@@ -97,20 +96,6 @@ def decide(node, reading, force):
     return FORCE
 
 
-def read_bmcs(driver, nodes, deadline):
-    """uuid -> PowerReading (or BadDriverInfo), in one batched call."""
-    readings = {}
-    targets = []
-    for node in nodes:
-        try:
-            targets.append(node.bmc_target())
-        except base.InvalidDriverInfo as exc:
-            readings[node.uuid] = BadDriverInfo(str(exc))
-    if targets:
-        readings.update(driver.get_power_states(targets, deadline))
-    return readings
-
-
 class PowerSync:
     """Runs sync cycles for one conductor.
 
@@ -119,17 +104,21 @@ class PowerSync:
     :param driver: a started PowerDriver.
     :param locks: the conductor's NodeLocks.
     :param pool: futurist executor for forced power actions.
-    :param deadline: seconds the batched BMC query may take.
+    :param deadline: seconds the driver may take to read a batch of BMCs.
+    :param wait: seconds a cycle waits for readings; slower ones serve the
+        next cycle.
     :param stopping: threading.Event set when the conductor stops.
     """
 
-    def __init__(self, conf, ctx, driver, locks, pool, deadline, stopping):
+    def __init__(self, conf, ctx, driver, locks, pool, deadline, wait,
+                 stopping):
         self.conf = conf
         self.ctx = ctx
         self.driver = driver
         self.locks = locks
         self.pool = pool
-        self.deadline = deadline
+        self.reader = bmc_reads.BmcReader(driver, deadline)
+        self.wait = wait
         self.stopping = stopping
         self._polled = set()
 
@@ -147,32 +136,52 @@ class PowerSync:
         stats = SyncStats()
         nodes = node_power.get_sync_candidates(self.ctx)
         stats.nodes = len(nodes)
-        readings = read_bmcs(self.driver, nodes, self.deadline)
-        self._forget_gone(readings)
-        force = self.conf.conductor.force_power_state_during_sync
-        pending = {node.uuid: node for node in nodes
-                   if decide(node, readings[node.uuid], force) != NOTHING}
-        if pending and self.stopping.is_set():
-            # NOTE: a stopping driver fails every read; counting those as
-            # BMC failures would push healthy nodes toward maintenance.
-            LOG.info('Conductor stopping: power sync results discarded')
-            pending = {}
-        if pending:
-            forced = self._act_locked(pending, readings, force, stats)
-            if forced:
-                waiters.wait_for_all(forced)
-                stats.forced += sum(1 for f in forced if f.result())
+        self._forget_gone(nodes)
+        seen = {node.uuid: node for node in nodes}
+        batch, readings = self.reader.start(nodes)
+        forced = self._act(readings, seen, stats)
+        if batch is not None:
+            end = started + self.wait
+            done = False
+            while not done and time.monotonic() < end:
+                readings, done = self.reader.take(batch, end, WAVE)
+                forced += self._act(readings, seen, stats)
+            self.reader.detach(batch)
+        stats.unread = self.reader.still_reading()
+        if forced:
+            waiters.wait_for_all(forced)
+            stats.forced += sum(1 for f in forced if f.result())
         stats.seconds = time.monotonic() - started
         log_cycle(stats, self.conf.conductor.sync_power_state_interval)
         return stats
 
-    def _forget_gone(self, readings):
-        """Let the driver drop sessions of nodes no longer synced (deleted,
-        in maintenance): recovery logs in again if it needs them."""
-        polled = set(readings)
-        for key in self._polled - polled:
+    def _forget_gone(self, nodes):
+        """Let the driver drop the sessions of deleted nodes.
+
+        A node that only left the sync for a while (a power action, which
+        needs its session, or maintenance) is kept in mind until it
+        returns or is deleted.
+        """
+        polled = {node.uuid for node in nodes}
+        missing = self._polled - polled
+        kept = node_power.existing(self.ctx, missing) if missing else set()
+        for key in missing - kept:
             self.driver.forget(key)
-        self._polled = polled
+        self._polled = polled | kept
+
+    def _act(self, readings, seen, stats):
+        """Act on a wave of readings; returns the futures of forcings."""
+        force = self.conf.conductor.force_power_state_during_sync
+        pending = {uuid: seen[uuid] for uuid, reading in readings.items()
+                   if decide(seen[uuid], reading, force) != NOTHING}
+        if not pending:
+            return []
+        if self.stopping.is_set():
+            # NOTE: a stopping driver fails every read; counting those as
+            # BMC failures would push healthy nodes toward maintenance.
+            LOG.info('Conductor stopping: power sync results discarded')
+            return []
+        return self._act_locked(pending, readings, force, stats)
 
     # -- under the lock ----------------------------------------------------
 
@@ -344,5 +353,5 @@ def log_cycle(stats, interval):
     LOG.log(logging.INFO if changed else logging.DEBUG,
             'Power sync: %(nodes)d nodes in %(seconds).3f s; %(recorded)d '
             'recorded, %(forced)d forced, %(failures)d failures, '
-            '%(maintenance)d to maintenance, %(skipped)d skipped, %(events)d '
-            'events', figures)
+            '%(maintenance)d to maintenance, %(skipped)d skipped, %(unread)d '
+            'still answering, %(events)d events', figures)

@@ -12,7 +12,7 @@ import time
 
 from oslo_log import log as logging
 
-from baremetal_notifier.conductor import power_sync
+from baremetal_notifier.conductor import bmc_reads
 from baremetal_notifier.objects import node_power
 
 LOG = logging.getLogger(__name__)
@@ -31,8 +31,10 @@ class PowerRecovery:
 
     def __init__(self, ctx, driver, locks, deadline, stopping):
         self.ctx = ctx
-        self.driver = driver
         self.locks = locks
+        # NOTE: a reader of its own, so the reads in flight and the late
+        # readings of the sync and of recovery never mix.
+        self.reader = bmc_reads.BmcReader(driver, deadline)
         self.deadline = deadline
         self.stopping = stopping
 
@@ -41,10 +43,12 @@ class PowerRecovery:
         stats = RecoveryStats()
         nodes = node_power.get_recovery_candidates(self.ctx)
         stats.nodes = len(nodes)
-        readings = power_sync.read_bmcs(self.driver, nodes, self.deadline)
+        readings = self.reader.read(nodes, self.deadline)
         answered = []
         for node in nodes:
-            reading = readings[node.uuid]
+            reading = readings.get(node.uuid)
+            if reading is None:
+                continue  # a read from the last pass is still running
             if reading.state is None:
                 # NOTE: still failing; as in Ironic only a debug line, the
                 # node already says why in maintenance_reason.

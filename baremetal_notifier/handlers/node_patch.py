@@ -104,7 +104,7 @@ def _apply(doc, op):
     raise exception.PatchError(patch=masked(op), reason=reason)
 
 
-def changes(req, node, ops, enabled_drivers, check_driver_info):
+def changes(req, node, ops):
     """Apply ``ops`` to ``node``: the column values that change.
 
     Associating an instance moves an 'available' node to 'active', and
@@ -123,18 +123,13 @@ def changes(req, node, ops, enabled_drivers, check_driver_info):
             req, values['name']):
         raise exception.Invalid("Node %s: Cannot change name to invalid "
                                 "name '%s'" % (node.uuid, values['name']))
-    if 'driver' in values and values['driver'] not in enabled_drivers:
-        raise exception.NoValidHost(reason=no_driver(values['driver']))
+    if 'driver' in values:
+        schema.check_driver(values['driver'])
     if 'driver_info' in values:
-        check_driver_info(node.uuid, values['driver_info'])
+        schema.check_driver_info(node.uuid, values['driver_info'])
     if 'instance_uuid' in values:
         _associate(node, values)
     return values
-
-
-def no_driver(driver):
-    return ('No conductor service registered which supports driver %s '
-            'for conductor group "".' % driver)
 
 
 def _associate(node, values):

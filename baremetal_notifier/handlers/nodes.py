@@ -7,7 +7,6 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 from baremetal_notifier import context
-from baremetal_notifier.drivers import base as driver_base
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_patch
 from baremetal_notifier.handlers import node_view
@@ -19,8 +18,6 @@ from baremetal_notifier.schemas import nodes as schema
 from baremetal_notifier import wsgi_wrapper
 
 LOG = logging.getLogger(__name__)
-# The hardware types this service drives.
-ENABLED_DRIVERS = ('ipmi',)
 # A PATCH that loses a compare-and-swap is applied again to the fresh
 # node this many times before the client is told to retry.
 PATCH_ATTEMPTS = 3
@@ -35,20 +32,6 @@ LIST_PARAMS = {
 }
 
 
-def check_driver_info(node_uuid, driver_info):
-    """The IPMI driver's own checks, once there is an address to check.
-
-    Its messages name the bad key, never the password.
-    """
-    if 'ipmi_address' not in driver_info:
-        return
-    try:
-        driver_base.BmcTarget.from_driver_info(node_uuid, driver_info)
-    except driver_base.InvalidDriverInfo as exc:
-        raise exception.InvalidParameterValue(
-            err='Invalid driver_info: %s' % exc) from None
-
-
 def enrollment_values(body, unrestricted_names=True):
     """Check a schema-valid POST body: the values a new node row gets.
 
@@ -58,9 +41,7 @@ def enrollment_values(body, unrestricted_names=True):
     if name is not None and not schema.is_valid_name(name,
                                                       unrestricted_names):
         raise exception.InvalidName(name=name)
-    if body['driver'] not in ENABLED_DRIVERS:
-        raise exception.NoValidHost(reason=node_patch.no_driver(
-            body['driver']))
+    schema.check_driver(body['driver'])
     node_uuid = node_view.canonical_uuid(
         body.get('uuid') or uuidutils.generate_uuid())
     instance_uuid = body.get('instance_uuid')
@@ -74,7 +55,7 @@ def enrollment_values(body, unrestricted_names=True):
         'instance_uuid': (node_view.canonical_uuid(instance_uuid)
                           if instance_uuid else None),
     }
-    check_driver_info(node_uuid, values['driver_info'])
+    schema.check_driver_info(node_uuid, values['driver_info'])
     return values
 
 
@@ -231,8 +212,7 @@ def update_node(req):
         node = node_view.find(req, ident)
         if node.reservation is not None:
             raise exception.NodeLocked(node=node.uuid, host=node.reservation)
-        values = node_patch.changes(req, node, ops, ENABLED_DRIVERS,
-                                    check_driver_info)
+        values = node_patch.changes(req, node, ops)
         if not values:
             break
         try:

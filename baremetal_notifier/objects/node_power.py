@@ -143,6 +143,16 @@ def get_node(ctx, node_uuid):
     return nodes[0]
 
 
+def existing(ctx, node_uuids):
+    """Which of ``node_uuids`` still have a row."""
+    found = set()
+    with ctx.db.reader.using(ctx) as session:
+        for chunk in chunks(node_uuids):
+            found.update(session.execute(sa.select(NODES.c.uuid).where(
+                NODES.c.uuid.in_(chunk))).scalars())
+    return found
+
+
 def get_reserved(ctx, host, node_uuids):
     """Fresh rows of the given nodes that ``host`` holds locked."""
     nodes = []

@@ -185,13 +185,13 @@ def _after(parts, values, descending):
     """Rows strictly after the marker in (parts) order (keyset paging)."""
     beyond = operator.lt if descending else operator.gt
     clauses = []
-    for index, (part, value) in enumerate(zip(parts, values)):
+    for index, (part, value) in enumerate(zip(parts, values, strict=True)):
         if value is None:
             # A NULL column: its "is not null" part, already compared,
             # pins the other rows to NULL too.
             continue
-        equal = [p == v for p, v in zip(parts[:index], values[:index])
-                 if v is not None]
+        equal = [p == v for p, v in zip(parts[:index], values[:index],
+                                        strict=True) if v is not None]
         clauses.append(sa.and_(*equal, beyond(part, value)))
     return sa.or_(*clauses)
 

@@ -1,10 +1,15 @@
-"""Request schemas and naming rules of /v1/nodes (Ironic's)."""
+"""Request schemas of /v1/nodes, and Ironic's checks beyond a schema."""
 
 import re
 
 from oslo_utils import uuidutils
 
+from baremetal_notifier.drivers import base as driver_base
+from baremetal_notifier import exception
 from baremetal_notifier.schemas import common
+
+# The hardware types this service drives.
+ENABLED_DRIVERS = ('ipmi',)
 
 DRIVER_INFO = {
     'type': 'object',
@@ -76,3 +81,25 @@ def is_valid_name(name, unrestricted=True):
         return False
     pattern = _LOGICAL_NAME_RE if unrestricted else _HOSTNAME_RE
     return bool(pattern.match(name)) and not uuidutils.is_uuid_like(name)
+
+
+def check_driver(driver):
+    """Ironic refuses a driver no conductor supports, as a bad request."""
+    if driver not in ENABLED_DRIVERS:
+        raise exception.NoValidHost(
+            reason='No conductor service registered which supports driver '
+                   '%s for conductor group "".' % driver)
+
+
+def check_driver_info(node_uuid, driver_info):
+    """The IPMI driver's own checks, once there is an address to check.
+
+    Its messages name the bad key, never the password.
+    """
+    if 'ipmi_address' not in driver_info:
+        return
+    try:
+        driver_base.BmcTarget.from_driver_info(node_uuid, driver_info)
+    except driver_base.InvalidDriverInfo as exc:
+        raise exception.InvalidParameterValue(
+            err='Invalid driver_info: %s' % exc) from None

@@ -224,6 +224,10 @@ class Layout:
                 'auth_type': 'admin_token',
                 'auth': {'endpoint': compute, 'token': NOAUTH2_ADMIN_TOKEN},
                 'identity_api_version': 3,
+                # NOTE: `server list` builds an identity proxy and insists
+                # on v3; discovered from the v2.1 URL it reads as "v2"
+                # unless identity has an endpoint of its own.
+                'identity_endpoint_override': compute,
                 'compute_endpoint_override': compute,
                 'baremetal_endpoint_override': self.baremetal_url,
             },

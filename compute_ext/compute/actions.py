@@ -176,7 +176,8 @@ class PowerActionRunner:
                       'uuid': instance.uuid, 'task': task.task_state,
                       'host': self.host})
             return None
-        LOG.info('Instance %(uuid)s is %(vm_state)s (node %(node)s %(target)s)',
+        LOG.info('Instance %(uuid)s is %(vm_state)s (node %(node)s '
+                 '%(target)s)',
                  {'uuid': instance.uuid, 'vm_state': finished.vm_state,
                   'node': instance.node, 'target': task.target})
         return finished

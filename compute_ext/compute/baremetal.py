@@ -115,8 +115,8 @@ def _is_node_locked(message):
     return 'locked' in message.lower()
 
 
-_ERRORS_BY_STATUS = {404: NodeNotFound, 409: Conflict, 406: VersionNotSupported,
-                     503: Unavailable}
+_ERRORS_BY_STATUS = {404: NodeNotFound, 406: VersionNotSupported,
+                     409: Conflict, 503: Unavailable}
 
 
 class BaremetalClient:

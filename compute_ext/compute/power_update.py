@@ -97,9 +97,10 @@ def handle_events(ctx, accepted):
                              'instance_uuid': instance.uuid})
                 continue
             apply(ctx, instance, tag)
-            records.append(dict(
-                instance_uuid=instance.uuid, action=ACTIONS[tag],
-                event=ACTION_EVENT, host=instance.host,
-                result=instance_actions.SUCCESS, request_id=ctx.request_id,
-                user_id=ctx.user_id, project_id=ctx.project_id))
+            records.append({
+                'instance_uuid': instance.uuid, 'action': ACTIONS[tag],
+                'event': ACTION_EVENT, 'host': instance.host,
+                'result': instance_actions.SUCCESS,
+                'request_id': ctx.request_id, 'user_id': ctx.user_id,
+                'project_id': ctx.project_id})
         instance_actions.record_many(ctx, records)

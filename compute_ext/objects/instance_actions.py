@@ -134,10 +134,10 @@ def record(ctx, instance_uuid, action, event, host, result, request_id,
            user_id, project_id):
     """An action and its one event, done at once (e.g. a power update
     applied synchronously); joins the caller's transaction if any."""
-    return record_many(ctx, [dict(
-        instance_uuid=instance_uuid, action=action, event=event, host=host,
-        result=result, request_id=request_id, user_id=user_id,
-        project_id=project_id)])[0]
+    return record_many(ctx, [{
+        'instance_uuid': instance_uuid, 'action': action, 'event': event,
+        'host': host, 'result': result, 'request_id': request_id,
+        'user_id': user_id, 'project_id': project_id}])[0]
 
 
 def _insert_actions(session, rows):

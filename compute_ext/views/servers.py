@@ -70,8 +70,15 @@ class ServerView:
     # Keys added by microversions, with the one value they have here.
     ADDED = (((2, 9), 'locked', False),
              ((2, 19), 'description', None),
-             ((2, 26), 'tags', ()),
-             ((2, 63), 'trusted_image_certificates', None))
+             ((2, 26), 'tags', []),
+             ((2, 63), 'trusted_image_certificates', None),
+             ((2, 73), 'locked_reason', None))
+    # OS-EXT-SRV-ATTR keys of 2.3 with the one value they have here.
+    EXTENDED_2_3 = (('OS-EXT-SRV-ATTR:launch_index', 0),
+                    ('OS-EXT-SRV-ATTR:kernel_id', ''),
+                    ('OS-EXT-SRV-ATTR:ramdisk_id', ''),
+                    ('OS-EXT-SRV-ATTR:root_device_name', None),
+                    ('OS-EXT-SRV-ATTR:user_data', None))
 
     def __init__(self, req, ctx, want, show_extended, host_status=None):
         self.links = links_view.Links(req, ctx.project_id)
@@ -79,12 +86,25 @@ class ServerView:
         self.show_extended = show_extended
         # Decided once for a whole list of servers.
         self.host_status = host_status if want.matches((2, 16)) else None
-        self.added = [(key, value) for minimum, key, value in self.ADDED
-                      if want.matches(minimum)]
         self.server_groups = want.matches((2, 71))
-        self.locked_reason = want.matches((2, 73))
-        self.flavor = self._flavor()
+        self.extended_2_3 = show_extended and want.matches((2, 3))
+        self.constant = self._constant()
         self._host_ids = {}
+
+    def _constant(self):
+        """The keys every server has with the same value: each server
+        starts as a copy (the values are never changed, only shared)."""
+        constant = {
+            'metadata': {}, 'image': '', 'flavor': self._flavor(),
+            'addresses': {}, 'accessIPv4': '', 'accessIPv6': '',
+            'OS-DCF:diskConfig': 'MANUAL', 'config_drive': '',
+            'key_name': None, 'os-extended-volumes:volumes_attached': [],
+        }
+        constant.update((key, value) for minimum, key, value in self.ADDED
+                        if self.want.matches(minimum))
+        if self.extended_2_3:
+            constant.update(self.EXTENDED_2_3)
+        return constant
 
     def _host_id(self, project_id, host):
         key = (project_id, host)
@@ -94,10 +114,8 @@ class ServerView:
 
     def _flavor(self):
         if self.want.matches((2, 47)):
-            flavor = dict(FLAVOR_SIZES, original_name=FLAVOR_ID)
             # No extra specs to hide: the fixed flavor has none.
-            flavor['extra_specs'] = {}
-            return flavor
+            return dict(FLAVOR_SIZES, original_name=FLAVOR_ID, extra_specs={})
         return {'id': FLAVOR_ID,
                 'links': self.links.bookmark_link('flavors', FLAVOR_ID)}
 
@@ -108,64 +126,42 @@ class ServerView:
 
     def show(self, instance, with_server_groups=False):
         """An item of GET /servers/detail, or GET /servers/{id}."""
-        server = {
+        server = dict(self.constant)
+        server.update({
             'id': instance.uuid,
             'name': instance.name,
             'status': status(instance),
             'tenant_id': instance.project_id or '',
             'user_id': instance.user_id or '',
-            'metadata': {},
             'hostId': self._host_id(instance.project_id, instance.host),
-            'image': '',
-            'flavor': dict(self.flavor),
             'created': isotime(instance.created_at),
             'updated': isotime(instance.updated_at or instance.created_at),
-            'addresses': {},
-            'accessIPv4': '',
-            'accessIPv6': '',
             'links': self.links.resource(COLLECTION, instance.uuid),
-            'OS-DCF:diskConfig': 'MANUAL',
             'OS-EXT-AZ:availability_zone': DEFAULT_AZ if instance.host
             else '',
-            'config_drive': '',
-            'key_name': None,
             'OS-SRV-USG:launched_at': db.isotime(instance.launched_at),
             'OS-SRV-USG:terminated_at': db.isotime(instance.deleted_at),
             'OS-EXT-STS:task_state': instance.task_state,
             'OS-EXT-STS:vm_state': instance.vm_state,
             'OS-EXT-STS:power_state': instance.power_state,
-            'os-extended-volumes:volumes_attached': [],
-        }
+        })
         if server['status'] in PROGRESS_STATUSES:
             server['progress'] = 0
         if self.show_extended:
-            self._add_extended(server, instance)
+            server['OS-EXT-SRV-ATTR:host'] = instance.host
+            server['OS-EXT-SRV-ATTR:instance_name'] = (INSTANCE_NAME
+                                                       % instance.id)
+            # Nova's Ironic driver names the hypervisor after the node.
+            server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = instance.node
+        if self.extended_2_3:
+            server['OS-EXT-SRV-ATTR:reservation_id'] = 'r-' + instance.uuid[:8]
+            server['OS-EXT-SRV-ATTR:hostname'] = instance.name
         if self.host_status is not None:
             server['host_status'] = (self.host_status.get(instance.host, '')
                                      if instance.host else '')
-        # (tags is a tuple: shared by every server, and a list in JSON)
-        server.update(self.added)
         if with_server_groups and self.server_groups:
             server['server_groups'] = []
-        if self.locked_reason:
-            server['locked_reason'] = None
         return server
-
-    def _add_extended(self, server, instance):
-        server['OS-EXT-SRV-ATTR:host'] = instance.host
-        server['OS-EXT-SRV-ATTR:instance_name'] = INSTANCE_NAME % instance.id
-        # Nova's Ironic driver names the hypervisor after the node uuid.
-        server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = instance.node
-        if self.want.matches((2, 3)):
-            server.update({
-                'OS-EXT-SRV-ATTR:reservation_id': 'r-' + instance.uuid[:8],
-                'OS-EXT-SRV-ATTR:launch_index': 0,
-                'OS-EXT-SRV-ATTR:hostname': instance.name,
-                'OS-EXT-SRV-ATTR:kernel_id': '',
-                'OS-EXT-SRV-ATTR:ramdisk_id': '',
-                'OS-EXT-SRV-ATTR:root_device_name': None,
-                'OS-EXT-SRV-ATTR:user_data': None,
-            })
 
     def collection(self, items, collection, detail):
         """{"servers": [...], "servers_links": [next]} as Nova builds it."""

@@ -54,7 +54,11 @@ class TestNotifierKilled(base.StackTestCase):
     """(d)"""
 
     def test_no_lost_events_no_stale_locks(self):
-        stack = self.start_stack(nodes=12, conductor_sync_interval=1)
+        # A short request timeout: a claim the killed sender held comes
+        # due again after its lease (3 timeouts).
+        stack = self.start_stack(nodes=12, conductor_sync_interval=1,
+                                 overrides={'baremetal': {
+                                     'nova': {'timeout': 3}}})
         delivered_first = stack.nodes[:4]      # flipped, recorded, pending
         unseen = stack.nodes[4:8]              # flipped just before the kill
         acted = stack.nodes[8]                 # a power action in flight

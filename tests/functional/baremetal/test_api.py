@@ -10,7 +10,7 @@ GABBITS = os.path.join(os.path.dirname(__file__), 'gabbits')
 
 
 def load_tests(loader, tests, pattern):
-    return driver.build_tests(GABBITS, loader, host=None,
-                              intercept=gabbi_fixtures.setup_app,
-                              fixture_module=gabbi_fixtures,
-                              test_loader_name=__name__)
+    """One test per request of each YAML file, behind the file's fixtures."""
+    return driver.build_tests(
+        GABBITS, loader, test_loader_name=__name__, host=None,
+        fixture_module=gabbi_fixtures, intercept=gabbi_fixtures.setup_app)

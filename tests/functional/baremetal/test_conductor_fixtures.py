@@ -106,6 +106,10 @@ class ConductorFixture(fixtures.Fixture):
             session.execute(NODES.update().where(NODES.c.uuid == node_uuid)
                             .values(**values))
 
+    def delete_node(self, node_uuid):
+        with self.db.writer.using(self.ctx) as session:
+            session.execute(NODES.delete().where(NODES.c.uuid == node_uuid))
+
     def node(self, node_uuid):
         """The node's row as a dict."""
         with self.db.reader.using(self.ctx) as session:

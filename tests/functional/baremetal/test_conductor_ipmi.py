@@ -130,6 +130,29 @@ class TestHungBmc(ConductorIpmiTestCase):
         self.assertIn('attempt 2 of 4', self.logger.output)
 
 
+class TestHungBmcShortCycles(ConductorIpmiTestCase):
+
+    DEADLINE = 3.0
+
+    def test_the_others_keep_syncing(self):
+        # As with a short sync interval: the cycle waits 0.5 s, the hung
+        # BMC's read goes on under its 3 s deadline.
+        self.conductor.power_sync.wait = 0.5
+        self.fleet.set_fault(0, hang=True)
+        stats = self.sync()
+        self.assertEqual((self.COUNT - 1, 1, 0),
+                         (stats.recorded, stats.unread, stats.failures))
+        self.fleet.set_power(2, True)
+        stats = self.sync()
+        self.assertEqual((1, 1, 0), (stats.recorded, stats.unread,
+                                     stats.failures))
+        self.assertEqual(ON, self.states()[2])
+        self.assertTrue(self.conductor.power_sync.reader.wait_idle(10))
+        stats = self.sync()
+        self.assertEqual((1, 0), (stats.failures, stats.unread))
+        self.assertEqual([1] + [0] * (self.COUNT - 1), self.failures())
+
+
 class TestForceMode(ConductorIpmiTestCase):
 
     FORCE = True

@@ -89,6 +89,16 @@ class TestClientAgainstComputeAPI(RealComputeAPI):
         self.assertEqual(states.STOPPED, instance.vm_state)
         self.assertEqual(states.SHUTDOWN, instance.power_state)
 
+    def test_an_event_the_schema_rejects_does_not_block_the_others(self):
+        first, last = self.instance(), self.instance()
+        delivery = self.client.send(
+            peer.events_for(first, 'not-a-uuid', last, tag='POWER_OFF'))
+        self.assertEqual(
+            [compute.DELIVERED, compute.UNDELIVERABLE, compute.DELIVERED],
+            [o.kind for o in delivery.outcomes])
+        self.assertIn('400', delivery.outcomes[1].reason)
+        self.assertEqual(states.STOPPED, self.get(last).vm_state)
+
     def test_event_matching_the_state_is_a_delivered_no_op(self):
         active = self.instance()
         delivery = self.client.send(peer.events_for(active, tag='POWER_ON'))

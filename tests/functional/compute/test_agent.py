@@ -3,8 +3,7 @@
 Everything is real and talks over loopback sockets: the Compute API
 (cheroot), two ComputeAgents, the Bare Metal API with its conductor and
 outbox sender, and a fleet of virtual BMCs spoken to over IPMI. Config is
-read from files, as the console scripts read it, so no override can leak
-into another test through oslo.config's shared option groups.
+read from files, as the console scripts read it.
 """
 
 import os
@@ -18,7 +17,6 @@ import testtools
 
 from compute_ext.cmd import server_commands
 from compute_ext.common import db
-from compute_ext.common import wsgi_server
 from compute_ext.compute import agent as compute_agent
 from compute_ext.compute import baremetal
 from compute_ext.compute import hash_ring
@@ -32,6 +30,7 @@ from compute_ext.objects import services as service_obj
 from compute_ext import policy
 from compute_ext import servicegroup
 from tests import dbfixture
+from tests.unit.compute import test_baremetal_client_fixture as fake
 
 try:
     from baremetal_notifier.cmd import service as bm_service
@@ -49,26 +48,20 @@ except ImportError as exc:
 ADMIN = {'X-Auth-Token': 'admin:admin',
          'OpenStack-API-Version': 'compute 2.53'}
 # Generous: the machine may be running the rest of the suite meanwhile.
-SOON = 30
+SOON = 60
 
 
-def wait_for(predicate, what, timeout=SOON, interval=0.05):
+def wait_for(predicate, what, timeout=SOON, interval=0.05, seen=None):
+    """Poll ``predicate``; ``seen()`` describes the last state on failure."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s' % what)
+            raise AssertionError('timed out waiting for %s%s' % (
+                what, '; last seen: %s' % (seen(),) if seen else ''))
         time.sleep(interval)
-
-
-def serve(test, app):
-    server = wsgi_server.ServerThread(app, '127.0.0.1', 0, threads=8)
-    server.server.expiration_interval = 0.05
-    server.start()
-    test.addCleanup(server.stop)
-    return 'http://127.0.0.1:%d' % server.port
 
 
 class Powerbridge(fixtures.Fixture):
@@ -93,7 +86,7 @@ class Powerbridge(fixtures.Fixture):
         self.db = compute_db.db
         self.ctx = compute_context.admin_context(self.db)
         api_conf = self.compute_conf('api')
-        self.compute_url = serve(self, deploy.deploy(
+        self.compute_url = fake.serve(self, deploy.deploy(
             api_conf, self.db, policy.Enforcer(api_conf)))
         self.fleet = self.useFixture(vbmc_fixtures.FleetFixture(
             len(self.hosts) * self.nodes_per_host,
@@ -118,7 +111,7 @@ class Powerbridge(fixtures.Fixture):
                         'report_interval': 1, 'service_down_time': 5,
                         'ring_refresh_interval': 1,
                         'power_action_poll_interval': 0.1,
-                        'power_action_timeout': 20,
+                        'power_action_timeout': 45,
                         'sync_power_state_interval':
                             self.compute_sync_interval,
                         'power_state_authority': self.authority},
@@ -126,8 +119,10 @@ class Powerbridge(fixtures.Fixture):
             'database': {'connection': self.compute_url_db},
             'baremetal': {'auth_type': 'none',
                           'endpoint_override': getattr(self, 'bm_url', ''),
+                          # Room for node locks held by a slow conductor
+                          # on a loaded machine.
                           'api_retry_interval': 0.1,
-                          'api_max_retries': 20}})
+                          'api_max_retries': 300}})
         conf = cfg.ConfigOpts()
         compute_conf.register_opts(conf)
         conf(['--config-file', path], project='compute-ext',
@@ -140,7 +135,7 @@ class Powerbridge(fixtures.Fixture):
             'api': {'auth_strategy': 'noauth'},
             'database': {'connection': self.bm_db.url},
             'conductor': {'sync_power_state_interval': 1,
-                          'power_state_change_timeout': 10,
+                          'power_state_change_timeout': 40,
                           'heartbeat_interval': 1},
             'nova': {'send_power_notifications':
                          self.send_power_notifications,
@@ -149,8 +144,6 @@ class Powerbridge(fixtures.Fixture):
                      'token': 'admin:admin', 'timeout': 5,
                      'retry_initial_delay': 0.1, 'retry_max_delay': 1}})
         conf = cfg.ConfigOpts()
-        # A private [nova] group: keystoneauth adds plugin options to it.
-        conf.register_group(cfg.OptGroup('nova'))
         bm_conf.register_opts(conf)
         conf(['--config-file', path], project='baremetal-notifier',
              default_config_files=[])
@@ -162,7 +155,7 @@ class Powerbridge(fixtures.Fixture):
         conf = self._baremetal_conf()
         conductor, workers = bm_service.build_workers(
             conf, self.bm_db.db, bm_service.build_driver(conf))
-        self.bm_url = serve(self, bm_wsgi.load_app(
+        self.bm_url = fake.serve(self, bm_wsgi.load_app(
             conf, conductor=conductor, database=self.bm_db.db))
         for worker in workers:
             worker.start()
@@ -250,7 +243,7 @@ class AgentTestCase(testtools.TestCase):
         super().setUp()
         if MISSING:
             self.skipTest(MISSING)
-        self.useFixture(fixtures.Timeout(180, gentle=True))
+        self.useFixture(fixtures.Timeout(300, gentle=True))
 
 
 class TestTwoAgents(AgentTestCase):
@@ -279,13 +272,16 @@ class TestTwoAgents(AgentTestCase):
             self.assertEqual(bmc_on, pb.fleet.get_power(index))
             self.assertEqual(node_power,
                              pb.client.get_node(node_uuid)['power_state'])
-        # host-b carried both out and said so.
-        events = {(a.action, e.event, e.result, e.host)
-                  for a in instance_actions.get_all(pb.ctx, moved)
-                  for e in instance_actions.get_events(pb.ctx, a.id)}
-        for action in ('stop', 'start'):
-            self.assertIn((action, 'compute_%s_instance' % action, 'Success',
-                           'host-b'), events)
+        # host-b carried both out and said so (as in Nova, the event is
+        # finished just after the instance is saved).
+        def events():
+            return {(a.action, e.event, e.result, e.host)
+                    for a in instance_actions.get_all(pb.ctx, moved)
+                    for e in instance_actions.get_events(pb.ctx, a.id)}
+        wanted = {(action, 'compute_%s_instance' % action, 'Success',
+                   'host-b') for action in ('stop', 'start')}
+        wait_for(lambda: wanted <= events(), 'both events finished',
+                 seen=events)
         # The forced-down agent keeps heartbeating but owns nothing.
         self.assertEqual(('host-b',), pb.agents['host-a'].ring.hosts)
 

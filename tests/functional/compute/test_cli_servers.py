@@ -71,7 +71,7 @@ class TestOpenstackCLI(testtools.TestCase):
         # identity as well skips the version check (nothing is sent).
         env['OS_IDENTITY_ENDPOINT_OVERRIDE'] = self.server.url + '/v2.1'
         result = subprocess.run(command, capture_output=True, text=True,
-                                timeout=120, env=env)
+                                timeout=120, env=env, check=False)
         self.assertEqual(expect_rc, result.returncode,
                          '%s\nstdout: %s\nstderr: %s'
                          % (' '.join(args), result.stdout, result.stderr))

@@ -55,8 +55,7 @@ class ComputeAPIProcess(fixtures.Fixture):
         with open(self.config_path, 'w') as conf:
             conf.write('[DEFAULT]\nstate_path = %s\n' % workdir)
             conf.write('[api]\n')
-            for key, value in api.items():
-                conf.write('%s = %s\n' % (key, value))
+            conf.writelines('%s = %s\n' % item for item in api.items())
             conf.write('[database]\nconnection = %s\n' % self.connection)
         with open(self.log_path, 'wb') as log:
             self.process = subprocess.Popen(

@@ -11,7 +11,6 @@ import testtools
 
 from compute_ext.cmd import manage
 from compute_ext.cmd import server_commands
-from compute_ext.common import wsgi_server
 from compute_ext.compute import baremetal
 from compute_ext.compute import states
 from compute_ext.objects import instance_actions
@@ -172,13 +171,10 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
             self.skipTest('Bare Metal API not importable yet: %s' % exc)
         self.bm_fixtures = bm_fixtures
         self.api = self.useFixture(bm_fixtures.BaremetalAPI())
-        server = wsgi_server.ServerThread(self.api.app, '127.0.0.1', 0, threads=4)
-        server.server.expiration_interval = 0.05
-        server.start()
-        self.addCleanup(server.stop)
+        endpoint = fake.serve(self, self.api.app, threads=4)
         self.w = self.useFixture(fake.AgentWorld())
-        self.client = baremetal.BaremetalClient.from_conf(fake.client_conf(
-            'http://127.0.0.1:%d' % server.port))
+        self.client = baremetal.BaremetalClient.from_conf(
+            fake.client_conf(endpoint))
 
     def test_create_associates_through_the_api(self):
         node = self.bm_fixtures.add_node(self.api.ctx, name='bm-0')

@@ -34,12 +34,11 @@ class DBTestCase(testscenarios.WithScenarios, testtools.TestCase):
         self.ctx = compute_context.admin_context(self.database)
 
     def add(self, n, **values):
-        row = dict(uuid=_uuid(n), name='web%d' % n, host='host1',
-                   node='node-%d' % n, vm_state=states.ACTIVE,
-                   power_state=states.RUNNING, project_id='p1',
-                   user_id='u1', created_at=T0 + datetime.timedelta(
-                       minutes=n),
-                   updated_at=T0 + datetime.timedelta(minutes=n))
+        when = T0 + datetime.timedelta(minutes=n)
+        row = {'uuid': _uuid(n), 'name': 'web%d' % n, 'host': 'host1',
+               'node': 'node-%d' % n, 'vm_state': states.ACTIVE,
+               'power_state': states.RUNNING, 'project_id': 'p1',
+               'user_id': 'u1', 'created_at': when, 'updated_at': when}
         row.update(values)
         return instance_obj.create(self.ctx, **row)
 
@@ -289,7 +288,8 @@ class TestCompareAndSwap(DBTestCase):
 
 class TestInstanceActions(DBTestCase):
 
-    def _action(self, request_id, action='stop', instance=_uuid(1)):
+    def _action(self, request_id, action='stop', instance=None):
+        instance = instance or _uuid(1)
         return action_obj.action_start(self.ctx, instance, action,
                                        request_id, 'u1', 'p1')
 

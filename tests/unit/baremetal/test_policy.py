@@ -69,8 +69,6 @@ class PolicyTest(testtools.TestCase):
         conf = cfg.ConfigOpts()
         baremetal_conf.register_opts(conf)
         conf([], project='baremetal-notifier', default_config_files=[])
-        # The fixture's cleanup drops the overrides: oslo.config keeps them
-        # in OptGroup objects shared between ConfigOpts.
         overrides = self.useFixture(config_fixture.Config(conf))
         overrides.config(group='api', auth_strategy=auth_strategy)
         if policy_file:

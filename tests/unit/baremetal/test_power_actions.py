@@ -54,6 +54,7 @@ class ActionTestCase(testtools.TestCase):
 class TestActions(ActionTestCase):
 
     def test_power_on_runs_under_lock_with_target(self):
+        self.assertEqual(1, self.conductor.sync_power_states().nodes)
         self.driver.gate.clear()
         self.change(ON)
         self.driver.entered.wait(10)
@@ -61,8 +62,10 @@ class TestActions(ActionTestCase):
         self.assertEqual((OFF, ON, cf.HOST, None),
                          (row['power_state'], row['target_power_state'],
                           row['reservation'], row['last_error']))
-        # Meanwhile the sync leaves the node alone (its target is set).
+        # Meanwhile the sync leaves the node alone (its target is set),
+        # and keeps the BMC session the action is using.
         self.assertEqual(0, self.conductor.sync_power_states().nodes)
+        self.assertEqual([], self.driver.forgotten)
         self.driver.gate.set()
         row = self.finish()
         self.assertEqual((ON, None, None, None),

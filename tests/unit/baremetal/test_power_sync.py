@@ -110,14 +110,18 @@ class TestSkipRules(SyncTestCase):
         for node in skipped:
             self.assertIsNone(self.cf.node(node)['power_state'])
 
-    def test_sessions_of_nodes_gone_from_the_sync_are_dropped(self):
-        kept, leaving = self.cf.add_node(), self.cf.add_node()
+    def test_sessions_of_deleted_nodes_are_dropped(self):
+        kept, resting, deleted = [self.cf.add_node() for _ in range(3)]
         self.sync()
-        self.cf.update_node(leaving, maintenance=True)
+        # A power action or maintenance needs the session kept.
+        self.cf.update_node(resting, target_power_state=ON)
+        self.cf.delete_node(deleted)
         self.sync()
-        self.assertEqual([leaving], self.driver.forgotten)
+        self.assertEqual([deleted], self.driver.forgotten)
+        self.cf.delete_node(resting)
         self.sync()
-        self.assertEqual([leaving], self.driver.forgotten)
+        self.sync()
+        self.assertEqual([deleted, resting], self.driver.forgotten)
         self.assertEqual([kept], self.queried()[-1:])
 
     def test_failed_nodes_are_synced_first(self):
@@ -138,6 +142,32 @@ class _Interloper(fake.FakePowerDriver):
         if self.meanwhile is not None:
             self.meanwhile()
         return super().get_power_states(targets, deadline, on_reading)
+
+
+class _Broken(fake.FakePowerDriver):
+    """A driver whose batch read blows up (a bug, a stopped driver)."""
+
+    broken = True
+
+    def get_power_states(self, targets, deadline, on_reading=None):
+        if self.broken:
+            raise RuntimeError('driver bug')
+        return super().get_power_states(targets, deadline, on_reading)
+
+
+class TestBrokenDriver(testtools.TestCase):
+
+    def test_a_failed_read_is_not_a_bmc_failure(self):
+        self.useFixture(fixtures.FakeLogger())
+        conductor = self.useFixture(cf.ConductorFixture(driver=_Broken()))
+        node = conductor.add_node(power_state=ON)
+        stats = conductor.manager.sync_power_states()
+        self.assertEqual((1, 0, 0), (stats.nodes, stats.failures,
+                                     stats.unread))
+        self.assertEqual(0, conductor.node(node)['power_sync_failures'])
+        # Nothing is left in flight: the next cycle reads the node again.
+        conductor.driver.broken = False
+        self.assertEqual(1, conductor.manager.sync_power_states().recorded)
 
 
 class TestChecksRepeatedUnderLock(testtools.TestCase):
@@ -272,7 +302,7 @@ class TestFailures(SyncTestCase):
                                       row['maintenance']))
 
     def test_hung_bmc_costs_its_own_node_only(self):
-        self.conductor.power_sync.deadline = 0.05
+        self.conductor.power_sync.reader.deadline = 0.05
         hung = self.cf.add_node(power_state=OFF)
         healthy = [self.cf.add_node() for _ in range(3)]
         self.driver.hang(hung)
@@ -281,6 +311,33 @@ class TestFailures(SyncTestCase):
         self.assertEqual(1, self.cf.node(hung)['power_sync_failures'])
         for node in healthy:
             self.assertEqual(OFF, self.cf.node(node)['power_state'])
+
+    def test_read_slower_than_the_cycle_serves_the_next(self):
+        hung = self.cf.add_node(power_state=OFF)
+        healthy = self.cf.add_node(power_state=OFF)
+        self.driver.set_state(healthy, ON)
+        self.driver.hang(hung)
+        sync = self.conductor.power_sync
+        sync.wait, sync.reader.deadline = 0.01, 0.3
+        # The fake answers a batch all at once, when its hung node gives
+        # up: this cycle ends first, with nothing read and nothing counted.
+        stats = self.sync()
+        self.assertEqual((2, 0, 0), (stats.unread, stats.failures,
+                                     stats.recorded))
+        # Nodes still being read are not asked again.
+        stats = self.sync()
+        self.assertEqual((2, 0), (stats.unread, stats.recorded))
+        self.assertEqual(1, len([c for c in self.driver.calls
+                                 if c[0] == 'get']))
+        self.assertTrue(sync.reader.wait_idle(10))
+        # Their readings serve the next cycle: one failure, one record.
+        stats = self.sync()
+        self.assertEqual((1, 1, 0), (stats.failures, stats.recorded,
+                                     stats.unread))
+        self.assertEqual(1, self.cf.node(hung)['power_sync_failures'])
+        self.assertEqual(ON, self.cf.node(healthy)['power_state'])
+        self.assertEqual(1, len([c for c in self.driver.calls
+                                 if c[0] == 'get']))
 
     def test_invalid_driver_info_is_reported_once(self):
         broken = self.cf.add_node(driver_info=json.dumps(

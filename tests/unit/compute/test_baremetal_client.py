@@ -157,8 +157,8 @@ class TestNodes(ClientTestCase):
         client = self.make()
         self.ironic.add_node()
         client.list_nodes(associated='True')
-        self.assertEqual('True',
-                         self.ironic.requests_to('GET')[-1].query['associated'])
+        query = self.ironic.requests_to('GET')[-1].query
+        self.assertEqual('True', query['associated'])
 
     def test_set_and_clear_instance_uuid(self):
         client = self.make()

@@ -43,6 +43,18 @@ Request = collections.namedtuple('Request',
                                  'method path query version body')
 
 
+def serve(owner, app, threads=8):
+    """Serve ``app`` on a free loopback port until ``owner`` cleans up
+    (a test or a fixture); returns the base URL."""
+    server = wsgi_server.ServerThread(app, '127.0.0.1', 0, threads=threads)
+    # cheroot checks its stop flag this often; the default 0.5 s would
+    # dominate every test's teardown.
+    server.server.expiration_interval = 0.05
+    server.start()
+    owner.addCleanup(server.stop)
+    return 'http://127.0.0.1:%d' % server.port
+
+
 def _version_tuple(text):
     major, _, minor = text.partition('.')
     return int(major), int(minor)
@@ -82,19 +94,12 @@ class FakeIronic(fixtures.Fixture):
         self._timers = []
 
     def _setUp(self):
-        self.server = wsgi_server.ServerThread(self.app, '127.0.0.1', 0,
-                                               threads=8)
-        # cheroot checks its stop flag this often; the default 0.5 s would
-        # dominate every test's teardown.
-        self.server.server.expiration_interval = 0.05
-        self.server.start()
-        self.addCleanup(self._stop)
-        self.endpoint = 'http://127.0.0.1:%d' % self.server.port
+        self.addCleanup(self._cancel_timers)
+        self.endpoint = serve(self, self.app)
 
-    def _stop(self):
+    def _cancel_timers(self):
         for timer in self._timers:
             timer.cancel()
-        self.server.stop()
 
     # -- test helpers -------------------------------------------------
 
