@@ -122,17 +122,18 @@ class NodeLocks:
             self.release(node_uuid)
 
     @contextlib.contextmanager
-    def batch(self, node_uuids):
+    def batch(self, node_uuids, reread):
         """Lock what is free among ``node_uuids`` and re-read it.
 
-        Yields a :class:`LockedBatch` of fresh rows read under the locks;
-        on exit every lock is released except those handed over with
-        ``keep()``, whose new owner must release them.
+        Yields a :class:`LockedBatch` whose ``nodes`` are the rows that
+        ``reread(ctx, host, uuids)`` returns under the locks (those its
+        rules still let through); on exit every lock is released except
+        those handed over with ``keep()``, whose new owner releases them.
         """
         taken = self.acquire_many(node_uuids)
         batch = LockedBatch(taken)
         try:
-            batch.nodes = node_power.get_reserved(self.ctx, self.host, taken)
+            batch.nodes = reread(self.ctx, self.host, taken)
             yield batch
         finally:
             self.release_many([u for u in taken if u not in batch.kept])

@@ -188,7 +188,9 @@ class PowerSync:
     def _act_locked(self, seen, readings, force, stats):
         """Lock, re-read, decide again and write; returns force futures."""
         futures = []
-        with self.locks.batch(seen) as batch:
+        with self.locks.batch(seen, node_power.still_syncable) as batch:
+            # NOTE: locked elsewhere, or maintenance, a power action or a
+            # provision state arrived between the shared read and the lock.
             stats.skipped += len(seen) - len(batch.nodes)
             for chunk in node_power.chunks(batch.nodes, WRITE_CHUNK):
                 try:
@@ -229,10 +231,8 @@ class PowerSync:
         ``node`` is the row read under the lock, ``seen`` the row the BMC
         was read for.
         """
-        if (not node.syncable(reserved_by=self.host)
-                or node.driver_info != seen.driver_info):
-            # NOTE: maintenance, a power action, a provision state or a new
-            # BMC arrived between the shared read and the lock.
+        if node.driver_info != seen.driver_info:
+            # NOTE: a new BMC: this reading is not about it.
             stats.skipped += 1
             return False
         action = decide(node, reading, force)

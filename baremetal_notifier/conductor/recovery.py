@@ -65,10 +65,11 @@ class PowerRecovery:
         return stats
 
     def _recover(self, answered, readings, stats):
-        with self.locks.batch(answered) as batch:
+        # NOTE: nodes an admin or a power action took meanwhile drop out of
+        # the batch when it re-reads them under the lock.
+        rules = node_power.still_recoverable
+        with self.locks.batch(answered, rules) as batch:
             for node in batch.nodes:
-                if not node.recoverable(reserved_by=self.locks.host):
-                    continue  # an admin or a power action got there first
                 state = readings[node.uuid].state
                 try:
                     recovered, event = node_power.recover_from_power_failure(

@@ -68,22 +68,6 @@ class PowerNode:
                 'node %s: driver_info is not valid JSON' % self.uuid) from None
         return driver_base.BmcTarget.from_driver_info(self.uuid, info)
 
-    def syncable(self, reserved_by=None):
-        """Ironic's skip rules on a row already read (SQL: _syncable).
-
-        Under the lock the row is reserved by us: pass ``reserved_by``.
-        """
-        return (not self.maintenance and self.reservation == reserved_by
-                and self.target_power_state is None
-                and self.provision_state not in SYNC_EXCLUDED_STATES)
-
-    def recoverable(self, reserved_by=None):
-        """Recovery's rules on a row already read (SQL: _recoverable)."""
-        return (self.maintenance and self.fault == POWER_FAILURE
-                and self.reservation == reserved_by
-                and self.target_power_state is None
-                and self.provision_state not in SYNC_EXCLUDED_STATES)
-
 
 def chunks(items, size=IN_CHUNK):
     items = list(items)
@@ -100,16 +84,20 @@ def _provision_ok():
     return sa.or_(state.is_(None), state.not_in(SYNC_EXCLUDED_STATES))
 
 
-def _syncable():
-    return sa.and_(NODES.c.maintenance == sa.false(),
-                   NODES.c.reservation.is_(None),
+def _reserved_by(host):
+    column = NODES.c.reservation
+    return column.is_(None) if host is None else column == host
+
+
+def _syncable(host=None):
+    """Ironic's skip rules; under the lock the node is reserved by us."""
+    return sa.and_(NODES.c.maintenance == sa.false(), _reserved_by(host),
                    NODES.c.target_power_state.is_(None), _provision_ok())
 
 
-def _recoverable():
+def _recoverable(host=None):
     return sa.and_(NODES.c.maintenance == sa.true(),
-                   NODES.c.fault == POWER_FAILURE,
-                   NODES.c.reservation.is_(None),
+                   NODES.c.fault == POWER_FAILURE, _reserved_by(host),
                    NODES.c.target_power_state.is_(None), _provision_ok())
 
 
@@ -153,13 +141,23 @@ def existing(ctx, node_uuids):
     return found
 
 
-def get_reserved(ctx, host, node_uuids):
-    """Fresh rows of the given nodes that ``host`` holds locked."""
+def _reread(ctx, host, node_uuids, rules):
     nodes = []
     for chunk in chunks(node_uuids):
-        nodes.extend(_read(ctx, _select().where(
-            NODES.c.uuid.in_(chunk), NODES.c.reservation == host)))
+        nodes.extend(_read(ctx, _select().where(NODES.c.uuid.in_(chunk),
+                                                rules(host))))
     return nodes
+
+
+def still_syncable(ctx, host, node_uuids):
+    """Rows of nodes ``host`` has locked that the skip rules still let
+    through: the sync's checks, repeated under the lock."""
+    return _reread(ctx, host, node_uuids, _syncable)
+
+
+def still_recoverable(ctx, host, node_uuids):
+    """The same for recovery: still in maintenance for 'power failure'."""
+    return _reread(ctx, host, node_uuids, _recoverable)
 
 
 # -- writes under the node's lock ------------------------------------------

@@ -81,7 +81,7 @@ def list_instance_actions(req):
         actions = action_obj.get_all(ctx, instance.uuid, limit=limit,
                                      marker=marker, **_filters(params))
     except instance_obj.MarkerNotFound as exc:
-        raise webob.exc.HTTPBadRequest(exc.message)
+        raise webob.exc.HTTPBadRequest(exc.message) from None
     body = {'instanceActions': [_format(a, _action_keys(want))
                                 for a in actions]}
     links = links_view.Links(req, ctx.project_id).collection(

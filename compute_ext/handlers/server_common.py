@@ -41,7 +41,7 @@ def query_datetime(params, name):
     except ValueError:
         raise validation.ValidationError(
             "Invalid input for query parameters %s. Value: %s. '%s' is not "
-            "a 'date-time'" % (name, params[name], value))
+            "a 'date-time'" % (name, params[name], value)) from None
 
 
 def paging(params):

@@ -76,7 +76,8 @@ def _bool(value, strict):
     try:
         return strutils.bool_from_string(value, strict=strict)
     except ValueError as exc:
-        raise webob.exc.HTTPBadRequest('Invalid input received: %s' % exc)
+        raise webob.exc.HTTPBadRequest(
+            'Invalid input received: %s' % exc) from None
 
 
 def _statuses(want, values):
@@ -110,7 +111,7 @@ def _sorting(ctx, params, want):
             'size')
     dirs += [dirs[0]] * (len(keys) - len(dirs))
     columns, directions = [], []
-    for key, direction in zip(keys, dirs):
+    for key, direction in zip(keys, dirs, strict=True):
         if key in schema.ADMIN_SORT_KEYS and not ctx.is_admin:
             raise webob.exc.HTTPForbidden(
                 'Only administrators can sort servers by %s' % key)
@@ -217,7 +218,8 @@ def _list(req, detail):
         found = instance_obj.get_all(ctx, limit=limit, marker=marker,
                                      **kwargs)
     except instance_obj.MarkerNotFound:
-        raise webob.exc.HTTPBadRequest('marker [%s] not found' % marker)
+        raise webob.exc.HTTPBadRequest(
+            'marker [%s] not found' % marker) from None
     return wsgi_wrapper.json_response(
         view.collection(found, collection, detail))
 

@@ -173,7 +173,7 @@ def record_many(ctx, records):
             {'event': rec['event'], 'action_id': action_id,
              'start_time': now, 'finish_time': now, 'result': rec['result'],
              'host': rec['host'], 'created_at': now, 'updated_at': now}
-            for rec, action_id in zip(records, action_ids)])
+            for rec, action_id in zip(records, action_ids, strict=True)])
     return action_ids
 
 

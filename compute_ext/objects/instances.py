@@ -158,13 +158,13 @@ def paginate(query, table, sort_keys, sort_dirs, marker=None, limit=None):
     ``marker`` is the last row of the previous page (an object with the
     sort keys as attributes); the keys must end with a unique one.
     """
-    for key, direction in zip(sort_keys, sort_dirs):
+    for key, direction in zip(sort_keys, sort_dirs, strict=True):
         column = table.c[key]
         order = sa.asc if direction == 'asc' else sa.desc
         query = query.order_by(order(column.is_not(None)), order(column))
     if marker is not None:
         criteria, equal_so_far = [], []
-        for key, direction in zip(sort_keys, sort_dirs):
+        for key, direction in zip(sort_keys, sort_dirs, strict=True):
             after, equal = _sort_key_clauses(
                 table.c[key], direction, getattr(marker, key))
             criteria.append(sa.and_(*equal_so_far, after))

@@ -51,6 +51,19 @@ class TestCandidates(NodePowerTestCase):
                          [n.uuid for n in
                           node_power.get_recovery_candidates(self.ctx)])
 
+    def test_rules_repeated_under_the_lock(self):
+        fine = self.locked_node().uuid
+        went_to_maintenance = self.locked_node(maintenance=True).uuid
+        failed = self.locked_node(maintenance=True,
+                                  fault=node_power.POWER_FAILURE).uuid
+        not_ours = self.cf.add_node(reservation='c2')
+        uuids = [fine, went_to_maintenance, failed, not_ours]
+        self.assertEqual([fine], [n.uuid for n in node_power.still_syncable(
+            self.ctx, cf.HOST, uuids)])
+        self.assertEqual([failed], [
+            n.uuid for n in node_power.still_recoverable(
+                self.ctx, cf.HOST, uuids)])
+
     def test_node_row_hides_the_password_in_repr(self):
         node = node_power.get_node(self.ctx, self.cf.add_node())
         self.assertNotIn(cf.PASSWORD, repr(node))

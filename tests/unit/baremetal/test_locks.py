@@ -75,7 +75,8 @@ class TestBatchLock(LocksTestCase):
         mine = self.cf.add_node()
         self.locks.acquire(mine)  # e.g. a power action of this process
         free = self.cf.add_node()
-        with self.locks.batch([self.node, other, mine, free]) as batch:
+        with self.locks.batch([self.node, other, mine, free],
+                              node_power.still_syncable) as batch:
             self.assertEqual(sorted([self.node, free]),
                              sorted(n.uuid for n in batch.nodes))
             for node in batch.nodes:
