@@ -29,6 +29,12 @@ class Conflict(ComputeException):
     code = 409
 
 
+class MarkerNotFound(NotFound):
+    """A pagination marker names nothing; the API answers 400, as Nova."""
+
+    msg_fmt = 'Marker %(marker)s could not be found.'
+
+
 class ServiceNotFound(NotFound):
     msg_fmt = 'Service %(service_id)s could not be found.'
 

@@ -9,6 +9,7 @@ import webob.dec
 import webob.exc
 
 from compute_ext.handlers import instance_actions
+from compute_ext.handlers import server_actions
 from compute_ext.handlers import server_external_events
 from compute_ext.handlers import servers
 from compute_ext.handlers import services
@@ -49,7 +50,7 @@ ROUTE_DECLARATIONS = {
         'GET': servers.show_server,
     },
     '/servers/{server_id}/action': {
-        'POST': servers.server_action,
+        'POST': server_actions.server_action,
     },
     '/servers/{server_id}/os-instance-actions': {
         'GET': instance_actions.list_instance_actions,

@@ -12,7 +12,6 @@ import webob.exc
 
 from compute_ext.common import validation
 from compute_ext import deploy
-from compute_ext.handlers import server_actions
 from compute_ext.handlers import server_common
 from compute_ext import microversion
 from compute_ext.objects import instances as instance_obj
@@ -20,9 +19,6 @@ from compute_ext.policies import servers as policies
 from compute_ext.schemas import servers as schema
 from compute_ext.views import servers as views
 from compute_ext import wsgi_wrapper
-
-# The route table names it here; the code lives with the other action.
-server_action = server_actions.server_action
 
 PAGING_SORTING = ('sort_key', 'sort_dir', 'limit', 'marker')
 # Nova's status -> vm_state ('default' task state) ...

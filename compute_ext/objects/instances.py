@@ -22,13 +22,7 @@ INSTANCES = models.Instance.__table__
 DEFAULT_SORT_KEYS = ('created_at', 'id')
 
 
-class MarkerNotFound(exception.NotFound):
-    """Nova's MarkerNotFound; the API turns it into a 400.
-
-    (Belongs in compute_ext.exception; kept here until it moves.)
-    """
-
-    msg_fmt = 'Marker %(marker)s could not be found.'
+MarkerNotFound = exception.MarkerNotFound
 
 
 @dataclasses.dataclass
