@@ -5,19 +5,11 @@ them; none of them may ever carry a BMC password. The API turns any of
 these into Ironic's error body, so the conductor raises them as they are.
 """
 
+from compute_ext.common import exception as common_exception
 
-class BaremetalException(Exception):
-    """Base class: ``msg_fmt`` is filled from the keyword arguments."""
 
-    msg_fmt = 'An unknown exception occurred.'
-    code = 500
-
-    def __init__(self, message=None, **kwargs):
-        self.kwargs = kwargs
-        if message is None:
-            message = self.msg_fmt % kwargs
-        self.message = message
-        super().__init__(message)
+class BaremetalException(common_exception.ServiceError):
+    """Base class of this service's errors."""
 
 
 class Invalid(BaremetalException):

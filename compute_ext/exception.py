@@ -1,18 +1,10 @@
 """Errors of the compute service; each knows its HTTP status."""
 
+from compute_ext.common import exception as common_exception
 
-class ComputeException(Exception):
-    """Base class: ``msg_fmt`` is filled from the keyword arguments."""
 
-    msg_fmt = 'An unknown exception occurred.'
-    code = 500
-
-    def __init__(self, message=None, **kwargs):
-        self.kwargs = kwargs
-        if message is None:
-            message = self.msg_fmt % kwargs
-        self.message = message
-        super().__init__(message)
+class ComputeException(common_exception.ServiceError):
+    """Base class of this service's errors."""
 
 
 class Invalid(ComputeException):

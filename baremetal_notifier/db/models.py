@@ -10,11 +10,6 @@ class Base(orm.DeclarativeBase):
     pass
 
 
-def _timestamps():
-    return (sa.Column('created_at', sa.DateTime, default=db.utcnow),
-            sa.Column('updated_at', sa.DateTime, onupdate=db.utcnow))
-
-
 class Node(Base):
     __tablename__ = 'nodes'
     __table_args__ = (
@@ -48,7 +43,7 @@ class Node(Base):
     # memory) so a conductor restart does not reset the road to
     # 'power failure'.
     power_sync_failures = sa.Column(sa.Integer, nullable=False, default=0)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
 
 
 class Conductor(Base):
@@ -60,7 +55,7 @@ class Conductor(Base):
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     hostname = sa.Column(sa.String(255), nullable=False)
     online = sa.Column(sa.Boolean, nullable=False, default=True)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
 
 
 class EventOutbox(Base):
@@ -86,4 +81,4 @@ class EventOutbox(Base):
     next_attempt_at = sa.Column(sa.DateTime)
     last_error = sa.Column(sa.Text)
     delivered_at = sa.Column(sa.DateTime)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()

@@ -104,6 +104,12 @@ def _serialize_sqlite_writers(engine):
     engine.dispose()
 
 
+def timestamp_columns():
+    """created_at/updated_at columns for a declarative model."""
+    return (sa.Column('created_at', sa.DateTime, default=utcnow),
+            sa.Column('updated_at', sa.DateTime, onupdate=utcnow))
+
+
 def utcnow():
     """Naive UTC now, the form every timestamp column stores."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)

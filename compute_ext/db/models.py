@@ -10,11 +10,6 @@ class Base(orm.DeclarativeBase):
     pass
 
 
-def _timestamps():
-    return (sa.Column('created_at', sa.DateTime, default=db.utcnow),
-            sa.Column('updated_at', sa.DateTime, onupdate=db.utcnow))
-
-
 class Service(Base):
     __tablename__ = 'services'
     __table_args__ = (
@@ -35,7 +30,7 @@ class Service(Base):
     forced_down = sa.Column(sa.Boolean, nullable=False, default=False,
                             server_default=sa.false())
     last_seen_up = sa.Column(sa.DateTime)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
     deleted_at = sa.Column(sa.DateTime)
     deleted = sa.Column(sa.Integer, nullable=False, default=0)
 
@@ -63,7 +58,7 @@ class Instance(Base):
     # newer power-update event always wins over a stale sync decision.
     power_generation = sa.Column(sa.Integer, nullable=False, default=0)
     launched_at = sa.Column(sa.DateTime)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
     deleted_at = sa.Column(sa.DateTime)
     deleted = sa.Column(sa.Integer, nullable=False, default=0)
 
@@ -84,7 +79,7 @@ class InstanceAction(Base):
     start_time = sa.Column(sa.DateTime)
     finish_time = sa.Column(sa.DateTime)
     message = sa.Column(sa.String(255))
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
 
 
 class InstanceActionEvent(Base):
@@ -100,4 +95,4 @@ class InstanceActionEvent(Base):
     traceback = sa.Column(sa.Text)
     host = sa.Column(sa.String(255))
     details = sa.Column(sa.Text)
-    created_at, updated_at = _timestamps()
+    created_at, updated_at = db.timestamp_columns()
