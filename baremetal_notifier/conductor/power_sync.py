@@ -259,7 +259,7 @@ class PowerSync:
         count = node_power.count_sync_failure(self.ctx, self.host,
                                               node.uuid, error)
         if count > self.max_retries:
-            self._power_failure(node, reading.state, count, error, stats)
+            self._power_failure(node, reading.state, error, stats)
             return False
         if action == FAILED:
             stats.failures += 1
@@ -290,7 +290,7 @@ class PowerSync:
         if node_power.record_power_state(self.ctx, self.host, node, state):
             stats.events += 1
 
-    def _power_failure(self, node, state, count, error, stats):
+    def _power_failure(self, node, state, error, stats):
         reason = ('During power sync, max retries (%(max)d) exceeded for '
                   "node %(node)s: power state '%(actual)s', recorded "
                   "'%(db)s'. Switching node to maintenance mode. "

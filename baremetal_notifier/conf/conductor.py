@@ -17,16 +17,16 @@ conductor_opts = [
                help='Seconds between power state syncs of every node. '
                     '0 disables the sync.'),
     cfg.IntOpt('sync_power_state_workers', default=8, min=1,
-               help='Nodes whose power action or state write runs at once '
-                    'during a sync. BMC queries are batched by the IPMI '
-                    'driver regardless.'),
+               help='Worker threads that push recorded states onto '
+                    'hardware in force mode; BMC reads are batched by the '
+                    'driver.'),
     cfg.BoolOpt('force_power_state_during_sync', default=False,
                 mutable=True,
                 help='True: push the recorded power state onto hardware '
                      'that disagrees. False: record the hardware state '
                      '(and tell the Compute API). False makes the hardware '
                      'the source of truth, which is what power-update '
-                     'events are for.'),
+                     "events are for. Ironic's default is True."),
     cfg.IntOpt('power_state_sync_max_retries', default=3, min=0,
                help='Consecutive failed syncs of a node before it goes '
                     "into maintenance with fault 'power failure'."),

@@ -120,12 +120,14 @@ class PowerDriver(abc.ABC):
         """Release everything start() acquired; idempotent."""
 
     @abc.abstractmethod
-    def get_power_states(self, targets, deadline):
+    def get_power_states(self, targets, deadline, on_reading=None):
         """Read the power state of many BMCs in parallel.
 
         :param targets: list of BmcTarget.
         :param deadline: seconds from now. Every key gets a reading by then;
             a BMC that does not answer costs only its own node.
+        :param on_reading: optional ``f(key, reading)`` called as each
+            reading arrives, from a driver thread; it must be quick.
         :returns: dict of key -> PowerReading, with every key of targets.
         """
 
