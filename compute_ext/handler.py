@@ -14,7 +14,6 @@ from compute_ext.handlers import server_external_events
 from compute_ext.handlers import servers
 from compute_ext.handlers import services
 from compute_ext.handlers import versions
-from compute_ext import microversion
 from compute_ext import wsgi_wrapper
 
 API_PREFIX = '/v2.1'

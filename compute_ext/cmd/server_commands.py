@@ -92,7 +92,8 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
     try:
         node = client.get_node(node_ident, fields=_NODE_FIELDS)
     except baremetal.NodeNotFound:
-        raise CommandError('bare metal node %s not found' % node_ident)
+        raise CommandError('bare metal node %s not found'
+                           % node_ident) from None
     node_uuid = node['uuid']
     if node.get('instance_uuid'):
         raise CommandError('node %s is already associated with instance %s'
@@ -113,7 +114,7 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
         _remove(ctx, instance)
         raise CommandError('could not associate node %s with the new '
                            'server, nothing was created: %s'
-                           % (node_uuid, exc))
+                           % (node_uuid, exc)) from exc
     instance_actions.action_start(ctx, instance.uuid, 'create',
                                   ctx.request_id, user_id, project_id)
     LOG.info('Server %(uuid)s (%(name)s) placed on node %(node)s, host '

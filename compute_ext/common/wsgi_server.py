@@ -23,7 +23,7 @@ def make_server(app, host, port, threads=16):
         server.prepare()
     except OSError as exc:
         raise StartupError('cannot listen on %s:%s: %s'
-                           % (host, port, exc.strerror or exc))
+                           % (host, port, exc.strerror or exc)) from exc
     return server
 
 

@@ -155,7 +155,7 @@ class BaremetalClient:
             try:
                 endpoint = self.adapter.get_endpoint()
             except ks_exceptions.ClientException as exc:
-                raise Unavailable('no endpoint: %s' % exc)
+                raise Unavailable('no endpoint: %s' % exc) from exc
             if not endpoint:
                 raise Unavailable('no endpoint: set [baremetal] '
                                   'endpoint_override or a service catalog')
@@ -185,7 +185,7 @@ class BaremetalClient:
                                         **kwargs)
         except ks_exceptions.ClientException as exc:
             # keystoneauth's messages carry URLs, never credentials.
-            raise Unavailable('unreachable: %s' % exc)
+            raise Unavailable('unreachable: %s' % exc) from exc
 
     def _negotiate(self, response):
         """Pick the best version the server supports after a 406."""
