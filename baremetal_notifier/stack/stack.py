@@ -213,7 +213,8 @@ class Stack:
 
     def api_answers(self, name):
         try:
-            return requests.get(self.url_of(name), timeout=2).status_code == 200
+            response = requests.get(self.url_of(name), timeout=2)
+            return response.status_code == 200
         except requests.RequestException:
             return False
 
