@@ -4,23 +4,15 @@ from compute_ext.common import config
 
 api_group = cfg.OptGroup('api', title='Bare Metal API options')
 
-api_opts = [
-    cfg.HostAddressOpt('host', default='127.0.0.1',
-                       help='Address the Bare Metal API listens on.'),
-    cfg.PortOpt('port', default=6385,
-                help='Port the Bare Metal API listens on.'),
+api_opts = config.api_server_opts('Bare Metal API', 6385) + [
     cfg.StrOpt('auth_strategy', default='keystone',
                choices=[('keystone', 'keystonemiddleware auth_token'),
                         ('noauth', "Ironic's standalone mode: every request "
                                    "is an admin request. For tests and the "
                                    "demo only.")],
                help='How API requests are authenticated.'),
-    cfg.IntOpt('max_request_body_size', default=114688, min=1,
-               help='Largest request body accepted, in bytes.'),
     cfg.IntOpt('max_limit', default=1000, min=1,
                help='The most items a list request returns.'),
-    cfg.IntOpt('wsgi_threads', default=16, min=1,
-               help='Worker threads of the WSGI server.'),
 ]
 
 
