@@ -2,7 +2,7 @@
 
 from baremetal_notifier import exception
 from baremetal_notifier.policies import base as policy_base
-from compute_ext import context as compute_context
+from powerbridge import context as base_context
 
 # Where the middleware leaves the context and the application's state
 # (conf, conductor) for the handlers.
@@ -10,22 +10,19 @@ CONTEXT_KEY = 'baremetal.context'
 STATE_KEY = 'baremetal.state'
 
 
-class RequestContext(compute_context.RequestContext):
+class RequestContext(base_context.RequestContext):
     """The shared context with Ironic's policy failure and values."""
 
-    def can(self, action, target=None, fatal=True):
-        """Check policy ``action``; raise HTTPForbidden when denied."""
-        if target is None:
-            target = policy_base.target(self)
-        allowed = self.enforcer.authorize(action, target, self)
-        if not allowed and fatal:
-            raise exception.HTTPForbidden(resource=action)
-        return allowed
+    def default_target(self):
+        return policy_base.target(self)
+
+    def forbidden(self, action):
+        return exception.HTTPForbidden(resource=action)
 
     def check(self, action, target=None):
         """A rule that shapes a response: evaluated even under noauth."""
         if target is None:
-            target = policy_base.target(self)
+            target = self.default_target()
         return self.enforcer.check(action, target, self)
 
     def to_policy_values(self):

@@ -24,8 +24,8 @@ from baremetal_notifier import fault_wrap
 from baremetal_notifier import handler
 from baremetal_notifier import microversion
 from baremetal_notifier import wsgi_wrapper
-from compute_ext.common import auth
-from compute_ext.common import sizelimit
+from powerbridge import auth
+from powerbridge import sizelimit
 
 REQUEST_ID_HEADER = 'X-OpenStack-Request-Id'
 _GLOBAL_ID_RE = re.compile(r'^req-[a-f0-9]{8}(-[a-f0-9]{4}){3}-[a-f0-9]{12}$')

@@ -5,7 +5,7 @@ them; none of them may ever carry a BMC password. The API turns any of
 these into Ironic's error body, so the conductor raises them as they are.
 """
 
-from compute_ext.common import exception as common_exception
+from powerbridge import exception as common_exception
 
 
 class BaremetalException(common_exception.ServiceError):

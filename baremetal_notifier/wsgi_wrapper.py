@@ -14,7 +14,7 @@ import webob.dec
 import webob.exc
 
 from baremetal_notifier import exception
-from compute_ext.common import validation
+from powerbridge import validation
 
 LOG = logging.getLogger(__name__)
 JSON = 'application/json'

@@ -45,7 +45,7 @@ from oslo_config import cfg  # noqa: E402
 from baremetal_notifier import conf as baremetal_conf  # noqa: E402
 from baremetal_notifier.conductor import manager  # noqa: E402
 from baremetal_notifier.drivers import ipmi  # noqa: E402
-from compute_ext.common import db  # noqa: E402
+from powerbridge import db  # noqa: E402
 
 SYNC_DEADLINE = 30.0
 HUNG_WAIT = 1.0
@@ -261,7 +261,7 @@ def main(argv=None):
         rss_child(args.rss_child)
         return 0
     import ipmi_sync
-    from baremetal_notifier.vbmc import control
+    from powerbridge.vbmc import control
 
     # NOTE: the figures are the output; expected failures (the hung BMC)
     # would otherwise be logged in the middle of them.

@@ -36,9 +36,9 @@ from oslo_context import context  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from baremetal_notifier.db import models as bm_models  # noqa: E402
-from baremetal_notifier import stack as pb_stack  # noqa: E402
-from baremetal_notifier.stack import observe  # noqa: E402
-from compute_ext.common import db  # noqa: E402
+from powerbridge import stack as pb_stack  # noqa: E402
+from powerbridge.stack import observe  # noqa: E402
+from powerbridge import db  # noqa: E402
 from compute_ext.db import models as compute_models  # noqa: E402
 import ipmi_sync  # noqa: E402  (Figures)
 

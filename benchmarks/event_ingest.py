@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 import db_migrations  # noqa: E402
-from compute_ext.common import db  # noqa: E402
+from powerbridge import db  # noqa: E402
 from compute_ext import context as compute_context  # noqa: E402
 from compute_ext.objects import instances as instance_obj  # noqa: E402
 from compute_ext.objects import services as service_obj  # noqa: E402

@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 from baremetal_notifier.drivers import base  # noqa: E402
 from baremetal_notifier.drivers import ipmi  # noqa: E402
-from baremetal_notifier.vbmc import control  # noqa: E402
+from powerbridge.vbmc import control  # noqa: E402
 
 USERNAME = 'admin'
 PASSWORD = 'bench-secret'
@@ -104,7 +104,7 @@ class FleetProcess:
             base_port = random.randrange(10000, 32700 - self.count)
             if not _ports_free(base_port, self.count):
                 continue
-            cmd = [sys.executable, '-m', 'baremetal_notifier.cmd.vbmc',
+            cmd = [sys.executable, '-m', 'powerbridge.cmd.vbmc',
                    '--count', str(self.count), '--address', '127.0.0.1',
                    '--base-port', str(base_port), '--username', USERNAME,
                    '--password-file', pwfile, '--control-port', '0']

@@ -40,9 +40,9 @@ from baremetal_notifier import conf as baremetal_conf  # noqa: E402
 from baremetal_notifier.notifier import outbox as sender_mod  # noqa: E402
 from baremetal_notifier.notifier import status  # noqa: E402
 from baremetal_notifier.objects import outbox as outbox_obj  # noqa: E402
-from baremetal_notifier.stack import layout  # noqa: E402
-from baremetal_notifier.stack import process  # noqa: E402
-from compute_ext.common import db  # noqa: E402
+from powerbridge.stack import layout  # noqa: E402
+from powerbridge.stack import process  # noqa: E402
+from powerbridge import db  # noqa: E402
 from compute_ext import context as compute_context  # noqa: E402
 from compute_ext.compute import states  # noqa: E402
 from compute_ext.objects import instances as instance_obj  # noqa: E402

@@ -19,8 +19,8 @@ import uuid
 from oslo_log import log as logging
 import webob.dec
 
-from compute_ext.common import auth
-from compute_ext.common import sizelimit
+from powerbridge import auth
+from powerbridge import sizelimit
 from compute_ext import context
 from compute_ext import fault_wrap
 from compute_ext import handler

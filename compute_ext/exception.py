@@ -1,6 +1,6 @@
 """Errors of the compute service; each knows its HTTP status."""
 
-from compute_ext.common import exception as common_exception
+from powerbridge import exception as common_exception
 
 
 class ComputeException(common_exception.ServiceError):

@@ -2,7 +2,7 @@
 
 from oslo_log import log as logging
 
-from compute_ext.common import db
+from powerbridge import db
 
 LOG = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import webob
 import webob.dec
 import webob.exc
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext import exception
 
 LOG = logging.getLogger(__name__)

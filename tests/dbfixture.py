@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import testtools
 
 import db_migrations
-from compute_ext.common import db
+from powerbridge import db
 
 ADMIN_URLS = {
     'postgresql': os.environ.get(

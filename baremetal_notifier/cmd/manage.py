@@ -10,9 +10,9 @@ from baremetal_notifier.handlers import nodes as node_handlers
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as node_schema
-from compute_ext.common import db
-from compute_ext.common import manage
-from compute_ext.common import validation
+from powerbridge import db
+from powerbridge import manage
+from powerbridge import validation
 
 PROG = 'baremetal-notifier-manage'
 

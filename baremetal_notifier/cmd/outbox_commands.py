@@ -2,7 +2,7 @@
 
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from compute_ext.common import db
+from powerbridge import db
 
 
 def _read(conf, query, **kwargs):

@@ -15,9 +15,9 @@ from oslo_log import log as logging
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier import wsgi
-from compute_ext.common import db
-from compute_ext.common import service
-from compute_ext.common import wsgi_server
+from powerbridge import db
+from powerbridge import service
+from powerbridge import wsgi_server
 
 LOG = logging.getLogger(__name__)
 PROG = 'baremetal-notifier'

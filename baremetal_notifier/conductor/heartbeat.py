@@ -7,7 +7,7 @@ As in Ironic, a conductor is alive while its row is ``online`` and its
 from oslo_log import log as logging
 
 from baremetal_notifier.db import models
-from compute_ext.common import db
+from powerbridge import db
 
 LOG = logging.getLogger(__name__)
 CONDUCTORS = models.Conductor.__table__

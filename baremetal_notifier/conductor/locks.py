@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from baremetal_notifier import exception
 from baremetal_notifier.objects import node_power
-from compute_ext.common import db
+from powerbridge import db
 
 LOG = logging.getLogger(__name__)
 NODES = node_power.NODES

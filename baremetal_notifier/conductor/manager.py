@@ -16,7 +16,7 @@ from baremetal_notifier.conductor import power_actions
 from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.conductor import recovery
 from baremetal_notifier import context
-from compute_ext.common import periodic
+from powerbridge import periodic
 
 LOG = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class ConductorManager:
     """Power sync, failure recovery and power actions for ``[DEFAULT] host``.
 
     :param conf: the service's ConfigOpts (baremetal_notifier.conf).
-    :param db: its compute_ext.common.db.Database.
+    :param db: its powerbridge.db.Database.
     :param driver: the PowerDriver; started and stopped here.
     :param sync_deadline: seconds the driver may take to read a batch of
         BMCs; by default the IPMI retry budget (default_deadline).

@@ -5,8 +5,8 @@ from baremetal_notifier.conf import conductor
 from baremetal_notifier.conf import database
 from baremetal_notifier.conf import ipmi
 from baremetal_notifier.conf import nova
-from baremetal_notifier.conf import paths
-from baremetal_notifier.conf import policy
+from powerbridge.conf import paths
+from powerbridge.conf import policy
 
 _MODULES = (paths, api, conductor, ipmi, nova, database, policy)
 

@@ -2,7 +2,7 @@ import socket
 
 from oslo_config import cfg
 
-from compute_ext.common import config
+from powerbridge import config
 
 conductor_group = cfg.OptGroup('conductor', title='Conductor options')
 

@@ -1,6 +1,6 @@
 from oslo_config import cfg
 
-from compute_ext.common import config
+from powerbridge import config
 
 ipmi_group = cfg.OptGroup('ipmi', title='IPMI driver options')
 

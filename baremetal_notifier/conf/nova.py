@@ -1,7 +1,7 @@
 from oslo_config import cfg
 
-from compute_ext.common import config
-from compute_ext.common import ksa
+from powerbridge import config
+from powerbridge import ksa
 
 GROUP = 'nova'
 nova_group = cfg.OptGroup(

@@ -6,7 +6,7 @@ from baremetal_notifier.conf import api
 from baremetal_notifier.conf import conductor
 from baremetal_notifier.conf import ipmi
 from baremetal_notifier.conf import nova
-from baremetal_notifier.conf import paths
+from powerbridge.conf import paths
 
 
 def list_opts():

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from compute_ext.common import db
+from powerbridge import db
 
 
 class Base(orm.DeclarativeBase):

@@ -18,7 +18,7 @@ from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as schema
-from compute_ext.common import db
+from powerbridge import db
 
 # Node fields a patch may change, and the rule each one adds to
 # baremetal:node:update (Ironic's per-field rules).

@@ -22,7 +22,7 @@ from baremetal_notifier.policies import base as policy_base
 from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as node_schema
-from compute_ext.common import validation
+from powerbridge import validation
 
 MASK = '******'
 # Ironic's default GET /v1/nodes item (no ?fields=).

@@ -21,7 +21,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import strutils
 
-from compute_ext.common import ksa
+from powerbridge import ksa
 
 LOG = logging.getLogger(__name__)
 

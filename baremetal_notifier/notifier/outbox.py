@@ -29,7 +29,7 @@ from oslo_log import log as logging
 from baremetal_notifier.notifier import compute
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from compute_ext.common import db as db_utils
+from powerbridge import db as db_utils
 
 LOG = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from baremetal_notifier.objects import outbox as outbox_obj
-from compute_ext.common import db as db_utils
+from powerbridge import db as db_utils
 
 OUTBOX = outbox_obj.OUTBOX
 _EVENT_COLUMNS = ('id', 'node_uuid', 'instance_uuid', 'tag', 'status',

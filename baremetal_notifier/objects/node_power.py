@@ -17,7 +17,7 @@ from baremetal_notifier.db import models
 from baremetal_notifier.drivers import base as driver_base
 from baremetal_notifier import exception
 from baremetal_notifier.objects import outbox
-from compute_ext.common import db
+from powerbridge import db
 
 NODES = models.Node.__table__
 

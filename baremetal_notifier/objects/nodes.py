@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from baremetal_notifier.db import models
 from baremetal_notifier import exception
-from compute_ext.common import db
+from powerbridge import db
 
 NODES = models.Node.__table__
 JSON_FIELDS = ('driver_info', 'extra', 'properties')

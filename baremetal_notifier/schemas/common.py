@@ -10,7 +10,7 @@ message names the field and the rule it broke, never the value.
 import jsonschema
 from oslo_utils import uuidutils
 
-from compute_ext.common import validation
+from powerbridge import validation
 
 UUID = {'type': 'string', 'format': 'uuid'}
 NULLABLE_UUID = {'type': ['string', 'null'], 'format': 'uuid'}

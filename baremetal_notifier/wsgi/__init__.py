@@ -11,8 +11,8 @@ from oslo_config import cfg
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import deploy
 from baremetal_notifier import policy
-from compute_ext.common import db
-from compute_ext.common import service
+from powerbridge import db
+from powerbridge import service
 
 PROJECT = 'baremetal-notifier'
 CONFIG_ENV = 'BAREMETAL_NOTIFIER_CONFIG_FILE'

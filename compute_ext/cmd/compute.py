@@ -5,9 +5,9 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from compute_ext.common import db
-from compute_ext.common import service
-from compute_ext.common import wsgi_server
+from powerbridge import db
+from powerbridge import service
+from powerbridge import wsgi_server
 from compute_ext.compute import agent as compute_agent
 from compute_ext import conf as compute_conf
 

@@ -1,7 +1,7 @@
 """compute-ext-manage: database and operator commands."""
 
 from compute_ext.cmd import server_commands
-from compute_ext.common import manage
+from powerbridge import manage
 from compute_ext import conf as compute_conf
 
 PROG = 'compute-ext-manage'

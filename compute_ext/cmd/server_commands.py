@@ -8,7 +8,7 @@ through the other service's database.
 
 from oslo_log import log as logging
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.compute import baremetal
 from compute_ext.compute import hash_ring
 from compute_ext.compute import states

@@ -4,7 +4,7 @@ os-stop, and the periodic power sync."""
 
 from oslo_log import log as logging
 
-from compute_ext.common import periodic
+from powerbridge import periodic
 from compute_ext.compute import actions
 from compute_ext.compute import baremetal
 from compute_ext.compute import hash_ring

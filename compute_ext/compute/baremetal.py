@@ -15,7 +15,7 @@ import urllib.parse
 from keystoneauth1 import exceptions as ks_exceptions
 from oslo_log import log as logging
 
-from compute_ext.common import ksa
+from powerbridge import ksa
 from compute_ext import exception
 
 LOG = logging.getLogger(__name__)

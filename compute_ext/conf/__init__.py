@@ -4,8 +4,8 @@ from compute_ext.conf import api
 from compute_ext.conf import baremetal
 from compute_ext.conf import compute
 from compute_ext.conf import database
-from compute_ext.conf import paths
-from compute_ext.conf import policy
+from powerbridge.conf import paths
+from powerbridge.conf import policy
 from compute_ext.conf import service
 
 _MODULES = (paths, service, api, compute, baremetal, database, policy)

@@ -1,6 +1,6 @@
 from oslo_config import cfg
 
-from compute_ext.common import config
+from powerbridge import config
 
 api_group = cfg.OptGroup('api', title='Compute API options')
 

@@ -1,6 +1,6 @@
 from oslo_config import cfg
 
-from compute_ext.common import config
+from powerbridge import config
 from compute_ext.conf import baremetal
 
 compute_opts = [

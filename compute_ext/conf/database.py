@@ -1,4 +1,4 @@
-from compute_ext.common import db
+from powerbridge import db
 
 
 def register_opts(conf):

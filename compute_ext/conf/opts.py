@@ -5,7 +5,7 @@ import collections
 from compute_ext.conf import api
 from compute_ext.conf import baremetal
 from compute_ext.conf import compute
-from compute_ext.conf import paths
+from powerbridge.conf import paths
 from compute_ext.conf import service
 
 

@@ -8,8 +8,8 @@ hostId (everyone), 2.66 changes-before.
 
 import webob.exc
 
-from compute_ext.common import db
-from compute_ext.common import validation
+from powerbridge import db
+from powerbridge import validation
 from compute_ext import deploy
 from compute_ext.handlers import server_common
 from compute_ext import microversion

@@ -10,7 +10,7 @@ Metal API. Of two racing actions, exactly one wins; the other gets Nova's
 
 import webob.exc
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext.compute import states
 from compute_ext import deploy
 from compute_ext import exception

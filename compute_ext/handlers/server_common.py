@@ -4,7 +4,7 @@ Nova's common.get_instance does) and reading paging and date parameters."""
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext import exception
 from compute_ext.objects import instances as instance_obj
 from compute_ext.views import links as links_view

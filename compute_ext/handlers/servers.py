@@ -10,7 +10,7 @@ server_actions.
 from oslo_utils import strutils
 import webob.exc
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext import deploy
 from compute_ext.handlers import server_common
 from compute_ext import microversion

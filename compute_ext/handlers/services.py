@@ -4,8 +4,8 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 import webob.exc
 
-from compute_ext.common import db
-from compute_ext.common import validation
+from powerbridge import db
+from powerbridge import validation
 from compute_ext import deploy
 from compute_ext import exception
 from compute_ext import microversion

@@ -13,7 +13,7 @@ import datetime
 
 import sqlalchemy as sa
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.db import models
 from compute_ext.objects import instances
 

@@ -12,7 +12,7 @@ import datetime
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.compute import states
 from compute_ext.db import models
 from compute_ext import exception

@@ -2,7 +2,7 @@
 
 import copy
 
-from compute_ext.common import validation
+from powerbridge import validation
 
 # Nova's parameter_types.fqdn: underscores occur in real host names.
 HOSTNAME = {'type': 'string', 'pattern': '^[a-zA-Z0-9-._]*$',

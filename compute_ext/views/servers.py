@@ -8,7 +8,7 @@ description, ``baremetal``, with zero sizes: the hardware is a whole node.
 
 import hashlib
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.compute import states
 from compute_ext.objects import services as service_obj
 from compute_ext.views import links as links_view

@@ -4,8 +4,8 @@ import os
 
 from oslo_config import cfg
 
-from compute_ext.common import db
-from compute_ext.common import service
+from powerbridge import db
+from powerbridge import service
 from compute_ext import conf as compute_conf
 from compute_ext import deploy
 from compute_ext import policy

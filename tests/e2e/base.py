@@ -13,8 +13,8 @@ from testtools import content
 import testscenarios
 import testtools
 
-from baremetal_notifier import stack as pb_stack
-from baremetal_notifier.stack import observe
+from powerbridge import stack as pb_stack
+from powerbridge.stack import observe
 from tests import dbfixture
 
 # The backends every scenario runs on (skipped when unreachable).

@@ -9,7 +9,7 @@
 import signal
 import time
 
-from baremetal_notifier import stack as pb_stack
+from powerbridge import stack as pb_stack
 from tests.e2e import base
 
 # The outage; POWERBRIDGE_TEST_E2E_OUTAGE shortens it locally.

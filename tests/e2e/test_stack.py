@@ -9,14 +9,14 @@ import textwrap
 
 from testtools import content
 
-from baremetal_notifier import stack as pb_stack
+from powerbridge import stack as pb_stack
 from tests.e2e import base
 
 # A caller that starts a stack, says which processes it runs, and waits
 # to be killed.
 _CALLER = textwrap.dedent('''
     import json, sys, time
-    from baremetal_notifier import stack
+    from powerbridge import stack
     s = stack.Stack(root=sys.argv[1], nodes=2, instances=False,
                     compute_hosts=('compute-1',))
     s.start()

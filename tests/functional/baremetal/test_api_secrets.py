@@ -17,7 +17,7 @@ import webob
 from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.objects import nodes as node_obj
-from compute_ext.common import db
+from powerbridge import db
 from tests.functional.fixtures import baremetal
 
 PASSWORD = baremetal.IPMI_PASSWORD

@@ -235,7 +235,7 @@ soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 ballast = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
 from baremetal_notifier.drivers import ipmi
-from baremetal_notifier.vbmc import fleet as vbmc_fleet
+from powerbridge.vbmc import fleet as vbmc_fleet
 from tests.functional.baremetal import vbmc_fixtures as vf
 fleet = vbmc_fleet.VirtualBmcFleet(300, username=vf.USERNAME,
                                    password=vf.PASSWORD)

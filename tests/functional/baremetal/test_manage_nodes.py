@@ -13,7 +13,7 @@ import db_migrations
 from baremetal_notifier.cmd import manage
 from baremetal_notifier import context
 from baremetal_notifier.objects import nodes as node_obj
-from compute_ext.common import db
+from powerbridge import db
 from tests import dbfixture
 
 load_tests = testscenarios.load_tests_apply_scenarios

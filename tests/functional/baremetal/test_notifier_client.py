@@ -16,8 +16,8 @@ import testtools
 
 from baremetal_notifier import conf as bm_conf
 from baremetal_notifier.notifier import compute
-from baremetal_notifier.stack import layout
-from compute_ext.common import wsgi_server
+from powerbridge.stack import layout
+from powerbridge import wsgi_server
 
 _REASONS = {200: 'OK', 207: 'Multi-Status', 400: 'Bad Request',
             401: 'Unauthorized', 404: 'Not Found', 413: 'Too Large',

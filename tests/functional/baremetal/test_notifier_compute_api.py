@@ -14,7 +14,7 @@ from baremetal_notifier.notifier import compute
 from baremetal_notifier.notifier import outbox as sender_mod
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from compute_ext.common import wsgi_server
+from powerbridge import wsgi_server
 from compute_ext.compute import states
 from compute_ext.objects import instances as instance_obj
 from tests import dbfixture

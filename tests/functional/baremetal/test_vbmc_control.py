@@ -8,7 +8,7 @@ import sys
 import fixtures
 import testtools
 
-from baremetal_notifier.vbmc import control
+from powerbridge.vbmc import control
 from tests.functional.baremetal import vbmc_fixtures
 
 
@@ -54,7 +54,7 @@ class TestVbmcCommand(testtools.TestCase):
         pwfile = os.path.join(tmp, 'password')
         with open(pwfile, 'w') as handle:
             handle.write(vbmc_fixtures.PASSWORD + '\n')
-        cmd = [sys.executable, '-m', 'baremetal_notifier.cmd.vbmc',
+        cmd = [sys.executable, '-m', 'powerbridge.cmd.vbmc',
                '--count', '3', '--address', '127.0.0.1', '--base-port', '0',
                '--username', 'admin', '--password-file', pwfile,
                '--control-port', '0', '--power-on']

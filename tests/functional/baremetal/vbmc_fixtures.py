@@ -4,7 +4,7 @@ import fixtures
 
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi
-from baremetal_notifier.vbmc import fleet as vbmc_fleet
+from powerbridge.vbmc import fleet as vbmc_fleet
 
 USERNAME = 'admin'
 PASSWORD = 'Fl33t-Secret'

@@ -16,7 +16,7 @@ import requests
 import testtools
 
 from compute_ext.cmd import server_commands
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.compute import agent as compute_agent
 from compute_ext.compute import baremetal
 from compute_ext.compute import hash_ring
@@ -37,7 +37,7 @@ try:
     from baremetal_notifier import conf as bm_conf
     from baremetal_notifier import context as bm_context
     import baremetal_notifier.conductor.manager  # noqa: F401
-    from baremetal_notifier.stack import layout
+    from powerbridge.stack import layout
     from baremetal_notifier import wsgi as bm_wsgi
     from tests.functional.baremetal import vbmc_fixtures
     from tests.functional.fixtures import baremetal as bm_fixtures

@@ -11,7 +11,7 @@ import testtools
 from testtools import content
 
 import db_migrations
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext.compute import states
 from compute_ext import context as compute_context
 from compute_ext import exception

@@ -15,7 +15,7 @@ import sys
 import fixtures
 import testtools
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext import context as compute_context
 from compute_ext.compute import states
 from compute_ext.objects import instances as instance_obj

@@ -18,7 +18,7 @@ import time
 import fixtures
 import testtools
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext import context as compute_context
 from compute_ext.objects import services as service_obj
 import db_migrations

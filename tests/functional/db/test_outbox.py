@@ -15,7 +15,7 @@ import testtools
 from baremetal_notifier.notifier import outbox as sender_mod
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from compute_ext.common import db as db_utils
+from powerbridge import db as db_utils
 from tests import dbfixture
 from tests.functional.baremetal import test_notifier_client as peer
 

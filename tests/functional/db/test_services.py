@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import testscenarios
 import testtools
 
-from compute_ext.common import db
+from powerbridge import db
 from compute_ext import context as compute_context
 from compute_ext.db import models
 from compute_ext import exception

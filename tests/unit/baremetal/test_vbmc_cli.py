@@ -8,7 +8,7 @@ import tempfile
 import fixtures
 import testtools
 
-from baremetal_notifier.cmd import vbmc
+from powerbridge.cmd import vbmc
 
 
 class TestVbmcArguments(testtools.TestCase):

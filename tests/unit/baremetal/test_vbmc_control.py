@@ -5,8 +5,8 @@ import json
 
 import testtools
 
-from baremetal_notifier.vbmc import control
-from baremetal_notifier.vbmc import server
+from powerbridge.vbmc import control
+from powerbridge.vbmc import server
 
 
 class FakeFleet:

@@ -24,7 +24,7 @@ import fixtures
 import webob
 import webob.dec
 
-from compute_ext.common import wsgi_server
+from powerbridge import wsgi_server
 from compute_ext.compute import actions
 from compute_ext.compute import baremetal
 from compute_ext.compute import hash_ring

@@ -9,7 +9,7 @@ import webob
 import webob.dec
 import webob.exc
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext import exception
 from compute_ext import fault_wrap
 from compute_ext import wsgi_wrapper

@@ -7,7 +7,7 @@ import testtools
 import webob
 import webob.dec
 
-from compute_ext.common import sizelimit
+from powerbridge import sizelimit
 from compute_ext import fault_wrap
 
 LIMIT = 114688  # Nova's default [api] max_request_body_size

@@ -3,7 +3,7 @@
 import testtools
 import webob
 
-from compute_ext.common import validation
+from powerbridge import validation
 from compute_ext.schemas import services as schema
 
 

@@ -23,7 +23,7 @@ import urllib.parse
 from cheroot import wsgi
 from oslo_log import log as logging
 
-from baremetal_notifier.vbmc import fleet as vbmc_fleet
+from powerbridge.vbmc import fleet as vbmc_fleet
 
 LOG = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from baremetal_notifier.vbmc import control
-from baremetal_notifier.vbmc import fleet as vbmc_fleet
+from powerbridge.vbmc import control
+from powerbridge.vbmc import fleet as vbmc_fleet
 
 PROG = 'baremetal-notifier-vbmc'
 LOG = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import threading
 import time
 
 from baremetal_notifier.notifier import status as outbox_status
-from compute_ext.common import db
+from powerbridge import db
 
 # Nova's power_state integers for the two states a bare metal node has.
 RUNNING = 1

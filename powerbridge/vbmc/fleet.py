@@ -20,7 +20,7 @@ import time
 
 from oslo_log import log as logging
 
-from baremetal_notifier.vbmc import server
+from powerbridge.vbmc import server
 
 LOG = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import sys
 from oslo_config import cfg
 
 import db_migrations
-from compute_ext.common import db
-from compute_ext.common import service
+from powerbridge import db
+from powerbridge import service
 
 
 def add_db_commands(subparsers, tree, label):

@@ -13,8 +13,8 @@ to converge, with a deadline.
 import dataclasses
 import time
 
-from baremetal_notifier.stack import observe
-from baremetal_notifier.stack.process import StackError
+from powerbridge.stack import observe
+from powerbridge.stack.process import StackError
 
 # Share of the nodes flipped behind the API's back in steps 1 and 2.
 FLIP_SHARE = 0.1

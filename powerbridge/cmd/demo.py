@@ -21,9 +21,9 @@ import time
 from oslo_config import cfg
 
 from baremetal_notifier.notifier import status as outbox_status
-from baremetal_notifier import stack as pb_stack
-from baremetal_notifier.stack import observe
-from baremetal_notifier.stack import scenario as pb_scenario
+from powerbridge import stack as pb_stack
+from powerbridge.stack import observe
+from powerbridge.stack import scenario as pb_scenario
 
 PROG = 'powerbridge-demo'
 

@@ -24,13 +24,13 @@ import time
 
 import requests
 
-from baremetal_notifier.stack import clients
-from baremetal_notifier.stack import layout as stack_layout
-from baremetal_notifier.stack.process import find_script
-from baremetal_notifier.stack.process import Process
-from baremetal_notifier.stack.process import StackError
-from baremetal_notifier.stack.process import wait_for
-from baremetal_notifier.vbmc import control
+from powerbridge.stack import clients
+from powerbridge.stack import layout as stack_layout
+from powerbridge.stack.process import find_script
+from powerbridge.stack.process import Process
+from powerbridge.stack.process import StackError
+from powerbridge.stack.process import wait_for
+from powerbridge.vbmc import control
 
 VBMC = 'vbmc'
 NOTIFIER = 'baremetal-notifier'
@@ -297,7 +297,7 @@ class Stack:
     def _place_share(self, nodes):
         pairs = ''.join('%s %s\n' % (n.instance_name, n.uuid) for n in nodes)
         result = subprocess.run(
-            [sys.executable, '-m', 'baremetal_notifier.stack.place',
+            [sys.executable, '-m', 'powerbridge.stack.place',
              '--config-file', self.layout.config_path(COMPUTE_API)],
             input=pairs, capture_output=True, text=True, timeout=600,
             check=False)

@@ -1,6 +1,6 @@
 """Run many `compute-ext-manage server create` commands in one interpreter.
 
-    python -m baremetal_notifier.stack.place --config-file F < pairs
+    python -m powerbridge.stack.place --config-file F < pairs
 
 Each line of stdin is ``NAME NODE_UUID``; for each, the same entry point
 as the console script runs with ``server create --name NAME --node
@@ -30,7 +30,7 @@ def place(config_file, name, node):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2 or argv[0] != '--config-file':
-        sys.stderr.write('usage: python -m baremetal_notifier.stack.place '
+        sys.stderr.write('usage: python -m powerbridge.stack.place '
                          '--config-file F < "NAME NODE_UUID" lines\n')
         return 2
     failed = 0

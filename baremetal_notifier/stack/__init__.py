@@ -1,9 +1,0 @@
-"""Run the whole product as real processes (demo, e2e tests, benchmarks)."""
-
-from baremetal_notifier.stack.layout import Settings  # noqa: F401
-from baremetal_notifier.stack.process import StackError  # noqa: F401
-from baremetal_notifier.stack.process import wait_for  # noqa: F401
-from baremetal_notifier.stack.stack import COMPUTE_API  # noqa: F401
-from baremetal_notifier.stack.stack import NOTIFIER  # noqa: F401
-from baremetal_notifier.stack.stack import Stack  # noqa: F401
-from baremetal_notifier.stack.stack import VBMC  # noqa: F401

@@ -1,0 +1,1 @@
+"""Option groups every powerbridge service registers."""
