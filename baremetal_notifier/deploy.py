@@ -2,22 +2,22 @@
 
 Order, outermost first, and why:
 
-1. FaultWrapper: every error response gets Ironic's body, whoever built
+1. HTTPProxyToWSGI: the scheme and host the client used, behind a proxy,
+   before anything builds a link.
+2. RequestId: every response, a crash's included, carries
+   ``X-OpenStack-Request-Id``.
+3. FaultWrapper: every error response gets Ironic's body, whoever built
    it, and nothing ends in a traceback.
-2. VersionMiddleware: Ironic's version headers on every response (401s and
-   413s included); 400/406 for bad versions under /v1.
-3. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
-4. auth (keystonemiddleware, or Ironic's noauth): who is calling; version
+4. MicroversionMiddleware: Ironic's version headers on every response
+   (401s and 413s included); 400/406 for bad versions under /v1.
+5. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
+6. auth (keystonemiddleware, or Ironic's noauth): who is calling; version
    discovery passes through unauthenticated, as in Ironic.
-5. ContextMiddleware: the RequestContext with the database and policy.
-6. BaremetalHandler: the route table.
+7. ContextMiddleware: the RequestContext with the database and policy.
+8. The router over the route table.
 """
 
-import re
 import types
-import uuid
-
-import webob.dec
 
 from baremetal_notifier import context
 from baremetal_notifier import fault_wrap
@@ -25,60 +25,9 @@ from baremetal_notifier import handler
 from baremetal_notifier import microversion
 from baremetal_notifier import wsgi_wrapper
 from powerbridge import auth
-from powerbridge import sizelimit
-
-REQUEST_ID_HEADER = 'X-OpenStack-Request-Id'
-_GLOBAL_ID_RE = re.compile(r'^req-[a-f0-9]{8}(-[a-f0-9]{4}){3}-[a-f0-9]{12}$')
-
-
-class VersionMiddleware:
-    """Ironic's version negotiation for /v1, headers everywhere."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        version = None
-        try:
-            version = microversion.parse(req.headers)
-        except microversion.VersionError as exc:
-            if handler.is_versioned(req.path_info):
-                return wsgi_wrapper.error_response(
-                    exc.code, exc.message, microversion.headers())
-        if handler.is_versioned(req.path_info):
-            req.environ[microversion.ENVIRON_KEY] = version
-        response = req.get_response(self.application)
-        response.headers.update(microversion.headers(version))
-        return response
-
-
-class ContextMiddleware:
-    """The RequestContext, from the identity headers auth left."""
-
-    def __init__(self, application, db, enforcer, state):
-        self.application = application
-        self.db = db
-        self.enforcer = enforcer
-        self.state = state
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        request_id = 'req-%s' % uuid.uuid4()
-        req.environ[context.STATE_KEY] = self.state
-        if req.path_info not in handler.UNAUTHENTICATED_PATHS:
-            global_id = req.headers.get(REQUEST_ID_HEADER)
-            # oslo.context reads X-Roles, X-Project-*, OpenStack-System-Scope
-            # and the rest of keystonemiddleware's headers.
-            ctx = context.RequestContext.from_environ(
-                req.environ, db=self.db, enforcer=self.enforcer,
-                request_id=request_id,
-                global_request_id=(global_id if global_id and
-                                   _GLOBAL_ID_RE.match(global_id) else None))
-            req.environ[context.CONTEXT_KEY] = ctx
-        response = req.get_response(self.application)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
+from powerbridge import context as base_context
+from powerbridge import deploy as base_deploy
+from powerbridge import microversion as base_microversion
 
 
 def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
@@ -95,15 +44,17 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
     state = types.SimpleNamespace(conf=conf, conductor=conductor)
     middleware = (
+        base_deploy.proxy_headers(conf),
+        base_deploy.request_ids(conf),
         fault_wrap.FaultWrapper,
-        VersionMiddleware,
-        lambda app: sizelimit.RequestBodySizeLimiter(
-            app, conf.api.max_request_body_size),
+        lambda app: base_microversion.MicroversionMiddleware(
+            app, microversion.API, wsgi_wrapper.error_response,
+            handler.is_versioned, headers_everywhere=True),
+        base_deploy.body_size_limit(conf.api.max_request_body_size),
         auth_middleware,
-        lambda app: ContextMiddleware(app, db, enforcer, state),
+        lambda app: base_context.ContextMiddleware(
+            app, context.RequestContext,
+            (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
+            skip_paths=handler.UNAUTHENTICATED_PATHS),
     )
-    application = handler.BaremetalHandler()
-    for wrap in reversed(middleware):
-        application = wrap(application)
-    return application
-
+    return base_deploy.wrap(handler.make_app(), middleware)

@@ -4,13 +4,11 @@ A trailing slash is ignored everywhere, as in Ironic (the CLI asks for
 ``/v1/nodes/?fields=...``).
 """
 
-import routes
-import webob.dec
-
 from baremetal_notifier.handlers import node_states
 from baremetal_notifier.handlers import nodes
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import wsgi_wrapper
+from powerbridge import router
 
 API_PREFIX = '/v1'
 
@@ -55,34 +53,10 @@ def is_versioned(path):
     return path == API_PREFIX or path.startswith(API_PREFIX + '/')
 
 
-def _canonical(path):
-    return path.rstrip('/') or '/'
-
-
-class BaremetalHandler:
-    """Find the methods of a path, then the function of the method."""
-
-    def __init__(self):
-        self._mapper = routes.Mapper()
-        self._methods = dict(VERSION_ROUTES)
-        self._methods.update((API_PREFIX + path, methods)
-                             for path, methods in ROUTE_DECLARATIONS.items())
-        for path in self._methods:
-            # Routes only matches; the path finds its methods here.
-            self._mapper.connect(None, path, declared=path)
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        match = self._mapper.match(_canonical(req.path_info))
-        if match is None:
-            return wsgi_wrapper.error_response(
-                404, 'The resource could not be found.')
-        methods = self._methods[match.pop('declared')]
-        function = methods.get(req.method)
-        if function is None:
-            return wsgi_wrapper.error_response(
-                405, 'The method %s is not allowed for this resource.'
-                % req.method, {'Allow': ', '.join(sorted(methods))})
-        req.environ['wsgiorg.routing_args'] = ((), match)
-        return function(req)
-
+def make_app():
+    """The WSGI application dispatching to the handler functions."""
+    table = dict(VERSION_ROUTES)
+    table.update((API_PREFIX + path, methods)
+                 for path, methods in ROUTE_DECLARATIONS.items())
+    return router.Router(table, wsgi_wrapper.error_response,
+                         strip_trailing_slash=True)

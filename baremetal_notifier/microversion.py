@@ -6,9 +6,7 @@ Ironic versions add fields it does not model (conductor_group, owner,
 lessee, ...), so advertising them would be a promise it cannot keep.
 """
 
-import re
-
-import microversion_parse
+from powerbridge import microversion
 
 SERVICE_TYPE = 'baremetal'
 HEADER = 'X-OpenStack-Ironic-API-Version'
@@ -61,16 +59,6 @@ VERSIONS = [
     '1.42',  # node body: 'fault'; ?fault= filter on node list
 ]
 
-_VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
-
-
-def _make(major, minor):
-    return microversion_parse.Version(major, minor)
-
-
-MIN_VERSION = _make(*map(int, VERSIONS[0].split('.')))
-MAX_VERSION = _make(*map(int, VERSIONS[-1].split('.')))
-
 # Features by the version that introduced them, named for the handlers.
 NAMES = (1, 5)
 AVAILABLE_STATE = (1, 2)
@@ -83,60 +71,36 @@ SOFT_POWER = (1, 27)
 FAULT = (1, 42)
 
 
-class VersionError(Exception):
-    """The requested version is malformed (400) or not served (406)."""
+class _IronicVersions(microversion.Microversions):
+    """Ironic's words for a refused version."""
 
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def _range(self):
+        return '[%s, %s]' % (self.versions[0], self.versions[-1])
 
+    def invalid_format(self, requested):
+        return 'Invalid value for %s header' % HEADER
 
-def _range():
-    return '[%s, %s]' % (VERSIONS[0], VERSIONS[-1])
-
-
-def parse(headers):
-    """The version a request asks for; a missing header means 1.1.
-
-    Both Ironic's own header and ``OpenStack-API-Version: baremetal X``
-    are read, as Ironic does.
-    """
-    requested = microversion_parse.get_version(
-        headers, service_type=SERVICE_TYPE, legacy_headers=[HEADER])
-    if requested is None:
-        return MIN_VERSION
-    requested = requested.strip()
-    if requested.lower() == 'latest':
-        return MAX_VERSION
-    match = _VERSION_RE.match(requested)
-    if not match:
-        raise VersionError(400, 'Invalid value for %s header' % HEADER)
-    version = _make(int(match.group(1)), int(match.group(2)))
-    if version.major != MAX_VERSION.major:
-        raise VersionError(
-            406, 'Mutually exclusive versions requested. Version %s '
-                 'requested but not supported by this service. The supported '
-                 'version range is: %s.' % (requested, _range()))
-    if not MIN_VERSION <= version <= MAX_VERSION:
-        raise VersionError(
-            406, 'Version %s was requested but the minor version is not '
-                 'supported by this service. The supported version range '
-                 'is: %s.' % (requested, _range()))
-    return version
+    def not_supported(self, requested):
+        if requested.split('.', 1)[0] != str(self.max_version.major):
+            return ('Mutually exclusive versions requested. Version %s '
+                    'requested but not supported by this service. The '
+                    'supported version range is: %s.'
+                    % (requested, self._range()))
+        return ('Version %s was requested but the minor version is not '
+                'supported by this service. The supported version range '
+                'is: %s.' % (requested, self._range()))
 
 
-def headers(version=None):
-    """The headers every response carries; ``version`` when negotiated."""
-    result = {MIN_HEADER: VERSIONS[0], MAX_HEADER: VERSIONS[-1]}
-    if version is not None:
-        result[HEADER] = '%d.%d' % (version.major, version.minor)
-    return result
-
-
-def want(req):
-    """The version the request negotiated (1.1 outside /v1)."""
-    return req.environ.get(ENVIRON_KEY, MIN_VERSION)
+# Both Ironic's own header and ``OpenStack-API-Version: baremetal X`` are
+# read, as Ironic does; a missing header means 1.1.
+API = _IronicVersions(VERSIONS, SERVICE_TYPE, HEADER, ENVIRON_KEY,
+                      range_headers=(MIN_HEADER, MAX_HEADER))
+MIN_VERSION = API.min_version
+MAX_VERSION = API.max_version
+VersionError = microversion.VersionError
+parse = API.parse
+headers = API.headers
+want = API.want
 
 
 def allows(req, feature):

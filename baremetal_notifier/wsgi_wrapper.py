@@ -9,15 +9,12 @@ python-ironicclient decodes both layers. Clients print ``faultstring``.
 import json
 
 from oslo_log import log as logging
-import webob
-import webob.dec
-import webob.exc
 
-from baremetal_notifier import exception
-from powerbridge import validation
+from powerbridge import wsgi_wrapper
 
 LOG = logging.getLogger(__name__)
-JSON = 'application/json'
+JSON = wsgi_wrapper.JSON
+respond = wsgi_wrapper.respond
 
 
 def error_body(code, message):
@@ -31,19 +28,9 @@ def error_body(code, message):
     return {'error_message': json.dumps(fault)}
 
 
-def respond(status, body=None, headers=None):
-    """A JSON response, or an empty one when ``body`` is None."""
-    response = webob.Response(status=status)
-    if body is None:
-        response.content_type = None
-        response.body = b''
-    else:
-        response.content_type = JSON
-        response.charset = 'UTF-8'
-        response.text = json.dumps(body)
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
+def is_error(body):
+    """True when a decoded body already is in Ironic's shape."""
+    return isinstance(body, dict) and 'error_message' in body
 
 
 def error_response(code, message, headers=None):
@@ -54,21 +41,7 @@ def error_response(code, message, headers=None):
     return respond(code, error_body(code, message), headers)
 
 
-def _http_message(exc):
-    return exc.detail or exc.explanation
-
-
-class BaremetalWsgify(webob.dec.wsgify):
+class BaremetalWsgify(wsgi_wrapper.JsonErrorWsgify):
     """wsgify that turns known errors into Ironic's error body."""
 
-    def call_func(self, req, *args, **kwargs):
-        try:
-            return super().call_func(req, *args, **kwargs)
-        except validation.ValidationError as exc:
-            return error_response(400, str(exc))
-        except exception.BaremetalException as exc:
-            return error_response(exc.code, exc.message)
-        except webob.exc.HTTPException as exc:
-            allow = exc.headers.get('Allow')
-            return error_response(exc.code, _http_message(exc),
-                                  {'Allow': allow} if allow else None)
+    error_response = staticmethod(error_response)

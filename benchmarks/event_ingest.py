@@ -38,7 +38,7 @@ from powerbridge import db  # noqa: E402
 from compute_ext import context as compute_context  # noqa: E402
 from compute_ext.objects import instances as instance_obj  # noqa: E402
 from compute_ext.objects import services as service_obj  # noqa: E402
-from tests.functional.compute import test_server_api_process  # noqa: E402
+from tests.fixtures import processes  # noqa: E402
 
 EVENT_SERVERS = 100
 LIST_SERVERS = 1000
@@ -173,7 +173,7 @@ def main(argv=None):
         url = 'sqlite:///' + os.path.join(workdir, 'compute.sqlite')
         db_migrations.sync('compute', url)
         uuids = populate(url)
-        server = test_server_api_process.ComputeAPIProcess(url)
+        server = processes.ComputeAPIProcess(url)
         server.setUp()
         try:
             client = Client(server.url)

@@ -4,10 +4,6 @@ Paths are relative to the API root; every path under /v2.1 is also served
 with a project id after the version, as Nova's ProjectMapper does.
 """
 
-import routes
-import webob.dec
-import webob.exc
-
 from compute_ext.handlers import instance_actions
 from compute_ext.handlers import server_actions
 from compute_ext.handlers import server_external_events
@@ -15,6 +11,7 @@ from compute_ext.handlers import servers
 from compute_ext.handlers import services
 from compute_ext.handlers import versions
 from compute_ext import wsgi_wrapper
+from powerbridge import router
 
 API_PREFIX = '/v2.1'
 
@@ -62,45 +59,21 @@ ROUTE_DECLARATIONS = {
 UNAUTHENTICATED_PATHS = frozenset(VERSION_ROUTES)
 
 
-def _methods_not_allowed(allowed):
-    @wsgi_wrapper.ComputeWsgify
-    def handler(req):
-        raise webob.exc.HTTPMethodNotAllowed(
-            headers={'Allow': ', '.join(sorted(allowed))})
-    return handler
+# Nova's 405 says what webob's HTTPMethodNotAllowed explains.
+NOT_ALLOWED = ('The server could not comply with the request since it is '
+               'either malformed or otherwise incorrect.')
 
 
-def _connect(mapper, path, methods):
-    for method, action in methods.items():
-        mapper.connect(path, action=action,
-                       conditions=dict(method=[method]))
-    mapper.connect(path, action=_methods_not_allowed(methods))
-
-
-def make_map():
-    """Build the routes.Mapper for every declared path."""
-    mapper = routes.Mapper()
-    for path, methods in VERSION_ROUTES.items():
-        _connect(mapper, path, methods)
+def route_table():
+    """Every served path, each /v2.1 one also with a project id."""
+    table = dict(VERSION_ROUTES)
     for path, methods in ROUTE_DECLARATIONS.items():
-        _connect(mapper, API_PREFIX + path, methods)
-        _connect(mapper, API_PREFIX + '/{project_id}' + path, methods)
-    return mapper
+        table[API_PREFIX + path] = methods
+        table[API_PREFIX + '/{project_id}' + path] = methods
+    return table
 
 
-class ComputeHandler:
-    """Dispatch a request to its handler function."""
-
-    def __init__(self):
-        self._map = make_map()
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        match = self._map.match(environ=req.environ)
-        if match is None:
-            return wsgi_wrapper.fault_response(404, 'The resource could not '
-                                                    'be found.')
-        action = match.pop('action')
-        match.pop('project_id', None)
-        req.environ['wsgiorg.routing_args'] = ((), match)
-        return action(req)
+def make_app():
+    """The WSGI application dispatching to the handler functions."""
+    return router.Router(route_table(), wsgi_wrapper.fault_response,
+                         not_allowed=NOT_ALLOWED, ignored_args=['project_id'])

@@ -4,13 +4,12 @@ Nova's history is kept whole so a client can ask for any version up to the
 maximum; versions that change nothing here say so.
 """
 
-import re
-
-import microversion_parse
 import webob.exc
 
+from powerbridge import microversion
+
 SERVICE_TYPE = 'compute'
-HEADER = 'OpenStack-API-Version'
+HEADER = microversion.STANDARD_HEADER
 LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 ENVIRON_KEY = 'compute.microversion'
 
@@ -93,65 +92,15 @@ VERSIONS = [
     '2.76',  # external events: power-update
 ]
 
-MIN_VERSION = microversion_parse.Version(*map(int, VERSIONS[0].split('.')))
-MAX_VERSION = microversion_parse.Version(*map(int, VERSIONS[-1].split('.')))
-_VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
-
-
-class VersionError(Exception):
-    """The client asked for a version this API does not have."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _version(major, minor):
-    version = microversion_parse.Version(major, minor)
-    version.max_version = MAX_VERSION
-    version.min_version = MIN_VERSION
-    return version
-
-
-def parse(headers):
-    """The requested version: default 2.1, ``latest`` is the maximum."""
-    requested = microversion_parse.get_version(
-        headers, service_type=SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
-    if requested is None:
-        return _version(*MIN_VERSION)
-    requested = requested.strip()
-    if requested == 'latest':
-        return _version(*MAX_VERSION)
-    match = _VERSION_RE.match(requested)
-    if not match:
-        raise VersionError(
-            400, 'API Version String %s is of invalid format. Must be of '
-                 'format MajorNum.MinorNum.' % requested)
-    version = _version(int(match.group(1)), int(match.group(2)))
-    if not MIN_VERSION <= version <= MAX_VERSION:
-        raise VersionError(
-            406, 'Version %s is not supported by the API. Minimum is %s and '
-                 'maximum is %s.' % (requested, VERSIONS[0], VERSIONS[-1]))
-    return version
-
-
-def add_headers(response, version):
-    """Echo the version with both headers and Vary on both."""
-    text = '%s.%s' % (version.major, version.minor)
-    response.headers[HEADER] = '%s %s' % (SERVICE_TYPE, text)
-    response.headers[LEGACY_HEADER] = text
-    vary = [v.strip() for v in response.headers.get('Vary', '').split(',')
-            if v.strip()]
-    for header in (HEADER, LEGACY_HEADER):
-        if header not in vary:
-            vary.append(header)
-    response.headers['Vary'] = ', '.join(vary)
-
-
-def want(req):
-    """The parsed version the request asked for."""
-    return req.environ[ENVIRON_KEY]
+API = microversion.Microversions(
+    VERSIONS, SERVICE_TYPE, LEGACY_HEADER, ENVIRON_KEY,
+    echo_standard=True, vary=True)
+MIN_VERSION = API.min_version
+MAX_VERSION = API.max_version
+VersionError = microversion.VersionError
+parse = API.parse
+want = API.want
+add_headers = API.add_headers
 
 
 def reject_below(req, minimum):

@@ -57,3 +57,16 @@ def sync(tree, connection_url, revision='head'):
         return current_version(engine)
     finally:
         engine.dispose()
+
+
+def run_online(context):
+    """The body of both trees' env.py: the caller hands over a connection.
+
+    ``render_as_batch`` lets the same migration scripts alter tables on
+    SQLite, which cannot ALTER most columns in place.
+    """
+    connection = context.config.attributes['connection']
+    context.configure(connection=connection, target_metadata=None,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()

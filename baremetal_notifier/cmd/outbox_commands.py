@@ -1,4 +1,11 @@
-"""``baremetal-notifier-manage outbox status|list``: the operator's view."""
+"""``baremetal-notifier-manage outbox status|list``: the operator's view.
+
+``outbox status --format json`` prints the same figures as one JSON
+object, for scripts (the powerbridge stack's observer reads it).
+"""
+
+import datetime
+import json
 
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
@@ -13,8 +20,22 @@ def _read(conf, query, **kwargs):
         database.dispose()
 
 
+def _json_value(value):
+    if isinstance(value, datetime.datetime):
+        return db.isotime(value)
+    raise TypeError('%r is not JSON serializable' % (value,))
+
+
+def status_json(summary):
+    """The summary as one line of JSON: timestamps ISO 8601, ages in s."""
+    return json.dumps(summary, default=_json_value, sort_keys=True)
+
+
 def _outbox_status(conf):
     summary = _read(conf, status.outbox_status)
+    if conf.category.output_format == 'json':
+        print(status_json(summary))
+        return 0
     print('pending: %d (oldest %s; %d in flight, %d waiting to retry)' % (
         summary['pending'], status.format_age(summary['oldest_pending_age']),
         summary['in_flight'], summary['retrying']))
@@ -46,9 +67,18 @@ def add_outbox_parsers(subparsers):
         'outbox', help='power-update events waiting for the Compute API')
     actions = parser.add_subparsers(dest='action')
     actions.required = True
-    actions.add_parser(
+    status_parser = actions.add_parser(
         'status', help='pending count, oldest pending age, counts per '
-        'status and the last errors').set_defaults(func=_outbox_status)
+        'status and the last errors')
+    # dest differs from the option's name: oslo.config looks sub-command
+    # arguments up next to the options.
+    status_parser.add_argument(
+        '--format', dest='output_format', choices=('text', 'json'),
+        default='text',
+        help='text (default) or one JSON object: the counts per status, '
+             'in_flight, retrying, oldest_pending_age (seconds or null) '
+             'and last_errors (events)')
+    status_parser.set_defaults(func=_outbox_status)
     list_parser = actions.add_parser(
         'list', help='one line per event, with the reason when it failed')
     list_parser.add_argument('--status', choices=outbox_obj.STATUSES,

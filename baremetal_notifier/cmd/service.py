@@ -13,7 +13,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from baremetal_notifier import conf as baremetal_conf
-from baremetal_notifier.drivers import ipmi
+from baremetal_notifier import drivers
 from baremetal_notifier import wsgi
 from powerbridge import db
 from powerbridge import service
@@ -40,10 +40,18 @@ def optional_module(name):
 
 
 def build_driver(conf):
-    return ipmi.IPMIPowerDriver(login_timeout=conf.ipmi.login_timeout,
-                                command_timeout=conf.ipmi.command_timeout,
-                                attempts=conf.ipmi.attempts,
-                                window=conf.ipmi.window)
+    # NOTE: load_driver imports pyghmi only now; a pyghmi other than the
+    # pinned one raises PyghmiVersionError (an ImportError naming pyghmi),
+    # which the operator gets as one line rather than a traceback.
+    try:
+        return drivers.load_driver(
+            'ipmi', login_timeout=conf.ipmi.login_timeout,
+            command_timeout=conf.ipmi.command_timeout,
+            attempts=conf.ipmi.attempts, window=conf.ipmi.window)
+    except ImportError as exc:
+        if exc.name != 'pyghmi':
+            raise
+        service.fail(PROG, str(exc))
 
 
 def build_workers(conf, database, driver):

@@ -42,7 +42,8 @@ def unregister(ctx, hostname):
 
 
 class Heartbeat:
-    """``touch`` for a Periodic: logs a failure once, then its recovery."""
+    """``touch`` for a periodic Task: logs a failure once, then its
+    recovery."""
 
     def __init__(self, ctx, hostname):
         self.ctx = ctx

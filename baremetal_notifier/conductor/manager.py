@@ -15,14 +15,11 @@ from baremetal_notifier.conductor import locks
 from baremetal_notifier.conductor import power_actions
 from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.conductor import recovery
+from baremetal_notifier.conductor import workers
 from baremetal_notifier import context
 from powerbridge import periodic
 
 LOG = logging.getLogger(__name__)
-
-# Workers for power actions requested through the API; kept apart from the
-# sync's pool so a sync forcing many nodes cannot starve API requests.
-_ACTION_WORKERS = 16
 
 
 def default_deadline(conf):
@@ -64,8 +61,10 @@ class ConductorManager:
         deadline = sync_deadline or default_deadline(conf)
         self._sync_pool = futurist.ThreadPoolExecutor(
             max_workers=group.sync_power_state_workers)
-        self._action_pool = futurist.ThreadPoolExecutor(
-            max_workers=_ACTION_WORKERS)
+        # NOTE: power actions requested through the API get a bounded pool
+        # of their own (Ironic's workers_pool_size), apart from the sync's,
+        # so a sync forcing many nodes cannot starve API requests.
+        self._action_pool = workers.BoundedPool(group.workers_pool_size)
         self._stopping = threading.Event()
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
@@ -78,7 +77,7 @@ class ConductorManager:
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
-        self._loops = []
+        self._periodics = None
 
     def start(self):
         """Clean up after a previous run of this host, then start working."""
@@ -91,33 +90,33 @@ class ConductorManager:
         heartbeat.register(self.ctx, self.host)
         self.driver.start()
         group = self.conf.conductor
-        self._add_loop('conductor-heartbeat', self._heartbeat.touch,
-                       group.heartbeat_interval, group.heartbeat_interval)
-        # NOTE: the first sync runs at once, so nodes enrolled while the
-        # conductor was down get their power state without a wait.
-        self._add_loop('power-sync', self.sync_power_states,
-                       group.sync_power_state_interval, 0)
-        self._add_loop('power-failure-recovery', self.recover_power_failures,
-                       group.power_failure_recovery_interval,
-                       group.power_failure_recovery_interval)
+        # An interval of 0 disables a task.
+        self._periodics = periodic.PeriodicRunner('conductor-periodics', [
+            periodic.Task('conductor-heartbeat', self._heartbeat.touch,
+                          group.heartbeat_interval,
+                          group.heartbeat_interval),
+            # NOTE: the first sync runs at once, so nodes enrolled while
+            # the conductor was down get their power state without a wait.
+            periodic.Task('power-sync', self.sync_power_states,
+                          group.sync_power_state_interval, 0),
+            periodic.Task('power-failure-recovery',
+                          self.recover_power_failures,
+                          group.power_failure_recovery_interval,
+                          group.power_failure_recovery_interval),
+        ]).start()
         LOG.info('Conductor %s started: power sync every %s s, recovery '
                  'every %s s, force_power_state_during_sync=%s', self.host,
                  group.sync_power_state_interval or 'never (disabled)',
                  group.power_failure_recovery_interval or 'never (disabled)',
                  group.force_power_state_during_sync)
 
-    def _add_loop(self, name, func, interval, initial_delay):
-        if interval:
-            self._loops.append(periodic.Periodic(
-                name, func, interval, initial_delay=initial_delay).start())
-
     def stop(self, timeout=None):
         """Stop the loops, let running power actions finish (up to
         ``timeout``, by default power_state_change_timeout), then release
         every lock of this host and stop the driver."""
         self._stopping.set()
-        for loop in self._loops:
-            loop.stop(timeout=0)
+        if self._periodics is not None:
+            self._periodics.stop(timeout=0)
         if timeout is None:
             timeout = self.conf.conductor.power_state_change_timeout
         left = self.actions.wait(timeout)
@@ -126,9 +125,9 @@ class ConductorManager:
                         'they are recorded as aborted', left)
         self._action_pool.shutdown(wait=False)
         self._sync_pool.shutdown(wait=False)
-        for loop in self._loops:
-            loop.stop()
-        self._loops = []
+        if self._periodics is not None:
+            self._periodics.stop()
+            self._periodics = None
         # NOTE: the same cleanup as a restart: an action cut short must not
         # leave a target_power_state that makes the sync skip its node.
         aborted, released = locks.clear_stale(self.ctx, self.host)

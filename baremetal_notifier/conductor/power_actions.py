@@ -9,6 +9,7 @@ meanwhile because its target is set.
 
 import threading
 
+import futurist
 from futurist import waiters
 from oslo_log import log as logging
 
@@ -76,14 +77,20 @@ class PowerActions:
             raise
         try:
             future = self.pool.submit(self._run, node, bmc, target, timeout)
-        except Exception:
-            # NOTE: Ironic's power_state_error_handler: undo the target so
-            # the sync does not skip the node forever.
-            LOG.exception('No worker for the power action on node %s',
-                          node_uuid)
+        except (futurist.RejectedSubmission, RuntimeError) as exc:
+            # NOTE: a full pool, or one shut down by a stopping conductor.
+            # Ironic's power_state_error_handler: undo the target (else
+            # the sync skips the node forever) and release the lock.
+            LOG.warning('No free conductor workers available to perform '
+                        "power action '%s' on node %s (%s)", target,
+                        node_uuid, exc)
             self._finish(node, None, target,
                          'No free conductor workers available')
             raise exception.NoFreeConductorWorker() from None
+        except BaseException:
+            self._finish(node, None, target,
+                         'Could not start the power action')
+            raise
         with self._running_lock:
             self._running.add(future)
         future.add_done_callback(self._forget_future)

@@ -40,6 +40,17 @@ conductor_opts = [
                     'state after a power action.'),
     cfg.IntOpt('heartbeat_interval', default=10, min=1,
                help='Seconds between conductor heartbeats.'),
+    cfg.IntOpt('workers_pool_size', default=300, min=1,
+               help='Size of the pool of worker threads that run the '
+                    'power actions requested through the API. When every '
+                    'worker is busy, a new request is refused at once with '
+                    'HTTP 503 (NoFreeConductorWorker), which clients '
+                    'retry, instead of waiting in a queue while holding '
+                    "the node's lock. Threads are started as needed. "
+                    "Ironic's name and default; unlike Ironic's pool, the "
+                    "power sync's workers (sync_power_state_workers) and "
+                    'the periodic tasks have threads of their own and are '
+                    'not counted here.'),
 ]
 
 

@@ -3,8 +3,8 @@
 Ironic's ipmitool driver forks one ``ipmitool`` per call and logs in from
 scratch every time (about 20 ms of CPU per node). This driver keeps one
 RMCP+ session per BMC and asks Get Chassis Status on it, so a warm pass
-over 1000 BMCs is a few tens of milliseconds; see ipmi-measurements.md for
-the figures and for the pyghmi pitfalls the helper modules work around.
+over 1000 BMCs is a few tens of milliseconds; doc/source/ipmi.rst has the
+figures and the pyghmi pitfalls worked around in powerbridge.pyghmi_compat.
 
 Threads: every pyghmi call runs in the process's pyghmi loop thread
 (pyghmi_loop.py); the methods below only build requests, hand them over

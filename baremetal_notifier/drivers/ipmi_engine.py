@@ -21,9 +21,8 @@ import functools
 import itertools
 
 from oslo_log import log as logging
-from pyghmi.ipmi.private import util as ipmiutil
 
-from baremetal_notifier.drivers import pyghmi_loop
+from powerbridge import pyghmi_compat
 
 LOG = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ class IpmiEngine:
         if node is None:
             return
         if node.session is not None:
-            pyghmi_loop.break_session(node.session)
+            pyghmi_compat.break_session(node.session)
             node.session = None
         # Ops queued behind the busy one will run on a fresh node.
         self._pending.extend(node.waiting)
@@ -131,7 +130,7 @@ class IpmiEngine:
             self._finish(op, error='the IPMI driver was stopped')
         for node in self._nodes.values():
             if node.session is not None:
-                pyghmi_loop.break_session(node.session)
+                pyghmi_compat.break_session(node.session)
         self._nodes.clear()
 
     def busy(self):
@@ -198,7 +197,7 @@ class IpmiEngine:
             # Not ours (no op of this node is logging in): start afresh.
             self._drop_session(node)
             self._login(op, node, now)
-        elif pyghmi_loop.session_ready(sess):
+        elif pyghmi_compat.session_ready(sess):
             self._send(op, node, now)
         else:
             # A keepalive is in flight on this session; try next tick.
@@ -216,8 +215,8 @@ class IpmiEngine:
         callback = functools.partial(self._record, token, 'login')
         try:
             # NOTE: bytes credentials; with str, pyghmi's session cache
-            # never forgets a session and later logins hang (pitfall 3).
-            sess = pyghmi_loop.AsyncLoginSession(
+            # never forgets a session and later logins hang (ipmi.rst).
+            sess = pyghmi_compat.AsyncLoginSession(
                 creds.address, creds.username, creds.password,
                 port=creds.port, onlogon=callback)
         except Exception as exc:
@@ -248,11 +247,7 @@ class IpmiEngine:
         self._events.append((token, kind, response))
 
     def _command_done(self, token, sess, response):
-        # NOTE: in callback mode the caller cleans up, or the session's next
-        # command waits in _cmdwait.
-        sess.incommand = False
-        while sess.evq:
-            sess.evq.popleft().set()
+        pyghmi_compat.command_finished(sess)
         self._events.append((token, 'reply', response))
 
     # -- outcomes ------------------------------------------------------------
@@ -275,7 +270,7 @@ class IpmiEngine:
             self._failed(op, node, '%s failed: %s' % (op.what,
                                                       response['error']), now)
             return
-        error = ipmiutil.get_ipmi_error(response)
+        error = pyghmi_compat.ipmi_error(response)
         if error:
             # The BMC answered; asking again will not change its mind.
             self._finish(op, error='%s failed: %s' % (op.what, error))
@@ -321,7 +316,7 @@ class IpmiEngine:
 
     def _drop_session(self, node):
         if node.session is not None:
-            pyghmi_loop.break_session(node.session)
+            pyghmi_compat.break_session(node.session)
             node.session = None
 
     # -- deadlines -----------------------------------------------------------

@@ -1,10 +1,13 @@
-"""compute-ext-manage server create: place an instance on a bare metal node.
+"""compute-ext-manage server create|import: place instances on bare metal
+nodes.
 
 Scheduling and image deployment are out of scope: the operator names the
 node. As Nova's Ironic driver does when it spawns, the node is associated
 with the instance through the Bare Metal API (PATCH instance_uuid), never
 through the other service's database.
 """
+
+import sys
 
 from oslo_log import log as logging
 
@@ -42,16 +45,29 @@ def add_server_parsers(subparsers):
     create.add_argument('--node', dest='node_ident', metavar='NODE_UUID',
                         required=True,
                         help='UUID (or name) of the bare metal node')
-    create.add_argument('--host', dest='server_host', metavar='HOST',
+    _add_owner_arguments(create)
+    create.set_defaults(func=server_create)
+    importer = actions.add_parser(
+        'import', help='server create for each "NAME NODE_UUID" line of a '
+                       'file (- for stdin); prints "ok NAME INSTANCE_UUID" '
+                       'or "failed NAME: reason" per line')
+    importer.add_argument('pairs_file', metavar='FILE',
+                          help='lines of "NAME NODE_UUID" (blank lines and '
+                               '# comments skipped); - reads stdin')
+    _add_owner_arguments(importer)
+    importer.set_defaults(func=server_import)
+
+
+def _add_owner_arguments(parser):
+    parser.add_argument('--host', dest='server_host', metavar='HOST',
                         help='compute host to run it (default: the owner '
                              "of the node in the live hosts' hash ring)")
-    create.add_argument('--project', dest='project_ident', metavar='PROJECT',
+    parser.add_argument('--project', dest='project_ident', metavar='PROJECT',
                         default='admin',
                         help='project id of the server (default: admin)')
-    create.add_argument('--user', dest='user_ident', metavar='USER',
+    parser.add_argument('--user', dest='user_ident', metavar='USER',
                         default='admin',
                         help='user id of the server (default: admin)')
-    create.set_defaults(func=server_create)
 
 
 def _owner(ctx, conf, node_uuid):
@@ -135,3 +151,76 @@ def server_create(conf):
     finally:
         database.dispose()
     print(instance.uuid)
+
+
+def parse_pairs(lines):
+    """(line number, NAME, NODE) per line; NODE is None when malformed."""
+    for number, line in enumerate(lines, 1):
+        fields = line.split()
+        if not fields or fields[0].startswith('#'):
+            continue
+        if len(fields) != 2:
+            yield number, fields[0], None
+            continue
+        yield number, fields[0], fields[1]
+
+
+def _open_pairs(path):
+    if path == '-':
+        return sys.stdin
+    try:
+        return open(path, encoding='utf-8')
+    except OSError as exc:
+        raise CommandError('cannot read %s: %s'
+                           % (path, exc.strerror)) from None
+
+
+def import_servers(database, conf, client, lines, out, host=None,
+                   project_id='admin', user_id='admin'):
+    """create_server for each line; one result line each; failures count.
+
+    One interpreter, one database engine and one HTTP session serve every
+    line: a stack of 1000 nodes would otherwise start 1000 commands.
+    """
+    failed = 0
+    for number, name, node in parse_pairs(lines):
+        if node is None:
+            failed += 1
+            out.write('failed %s: line %d is not "NAME NODE_UUID"\n'
+                      % (name, number))
+            out.flush()
+            continue
+        try:
+            # A context each: each server's create action gets a request
+            # id of its own, as with one server create per server.
+            ctx = compute_context.admin_context(database)
+            instance = create_server(ctx, conf, client, name, node,
+                                     host=host, project_id=project_id,
+                                     user_id=user_id)
+        except Exception as exc:  # one bad line must not stop the rest
+            failed += 1
+            # NOTE: database errors go on to quote the statement.
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            out.write('failed %s: %s\n' % (name, reason))
+        else:
+            out.write('ok %s %s\n' % (name, instance.uuid))
+        # A caller reading a pipe sees progress as it happens.
+        out.flush()
+    return failed
+
+
+def server_import(conf):
+    args = conf.category
+    stream = _open_pairs(args.pairs_file)
+    database = db.Database.from_conf(conf)
+    client = baremetal.BaremetalClient.from_conf(conf)
+    try:
+        failed = import_servers(
+            database, conf, client, stream,
+            sys.stdout, host=args.server_host,
+            project_id=args.project_ident, user_id=args.user_ident)
+    finally:
+        database.dispose()
+        if stream is not sys.stdin:
+            stream.close()
+    return 1 if failed else 0

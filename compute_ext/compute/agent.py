@@ -28,7 +28,7 @@ class ComputeAgent:
         self.host = conf.host
         self.ctx = compute_context.admin_context(db)
         self.service = None
-        self._loops = []
+        self._periodics = None
         self._report_failing = False
         self.client = None
         self.ring = None
@@ -41,13 +41,16 @@ class ComputeAgent:
         LOG.info('Compute agent on host %s started (service %s)', self.host,
                  self.service.uuid)
         self.report_state()
-        self._loops.append(periodic.Periodic(
-            'heartbeat', self.report_state, self.conf.report_interval,
-            initial_delay=self.conf.report_interval).start())
-        self._start_power_management()
+        tasks = [periodic.Task('heartbeat', self.report_state,
+                               self.conf.report_interval,
+                               self.conf.report_interval)]
+        tasks.extend(self._start_power_management())
+        self._periodics = periodic.PeriodicRunner(
+            'compute-agent-periodics', tasks).start()
 
     def _start_power_management(self):
-        """Ring refresh, the os-start/os-stop poller and the sync loops.
+        """Set up the ring, the os-start/os-stop runner and the sync;
+        returns their periodic Tasks.
 
         Runs after the first heartbeat, so this host is in its own ring.
         """
@@ -59,28 +62,29 @@ class ComputeAgent:
             self.ctx, self.client, self.ring, conf.power_action_timeout,
             conf.max_concurrent_power_actions)
         self.refresh_ring()
-        self._loops.append(periodic.Periodic(
-            'hash-ring', self.refresh_ring, conf.ring_refresh_interval,
-            initial_delay=conf.ring_refresh_interval).start())
-        self._loops.append(periodic.Periodic(
-            'power-actions', self.runner.poll,
-            conf.power_action_poll_interval).start())
+        tasks = [
+            periodic.Task('hash-ring', self.refresh_ring,
+                          conf.ring_refresh_interval,
+                          conf.ring_refresh_interval),
+            periodic.Task('power-actions', self.runner.poll,
+                          conf.power_action_poll_interval, 0),
+        ]
         if conf.sync_power_state_interval <= 0:
             LOG.info('Periodic power sync disabled '
                      '(sync_power_state_interval=%d)',
                      conf.sync_power_state_interval)
-            return
+            return tasks
         self.power_sync = power_sync.PowerSync(
             self.ctx, self.client, self.ring, self.runner,
             conf.power_state_authority, conf.sync_power_state_pool_size)
-        # Nova's sync runs at start-up too (run_immediately).
-        self._loops.append(periodic.Periodic(
-            'power-sync', self.power_sync.run,
-            conf.sync_power_state_interval).start())
         LOG.info('Power sync every %(interval)ds, %(authority)s is the '
                  'source of truth',
                  {'interval': conf.sync_power_state_interval,
                   'authority': conf.power_state_authority})
+        # Nova's sync runs at start-up too (run_immediately).
+        tasks.append(periodic.Task('power-sync', self.power_sync.run,
+                                   conf.sync_power_state_interval, 0))
+        return tasks
 
     def refresh_ring(self):
         """Rebuild the ring and take over the instances of moved nodes."""
@@ -113,8 +117,9 @@ class ComputeAgent:
             # or stop keeps its task_state and resumes on the next start
             # (or on the peer that takes the node over).
             self.client.stop()
-        for loop in reversed(self._loops):
-            loop.stop()
+        if self._periodics is not None:
+            self._periodics.stop()
+            self._periodics = None
         for pool in (self.power_sync, self.runner):
             if pool is not None:
                 pool.shutdown()

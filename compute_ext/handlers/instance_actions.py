@@ -10,7 +10,7 @@ import webob.exc
 
 from powerbridge import db
 from powerbridge import validation
-from compute_ext import deploy
+from compute_ext import context
 from compute_ext.handlers import server_common
 from compute_ext import microversion
 from compute_ext.objects import instance_actions as action_obj
@@ -67,7 +67,7 @@ def _filters(params):
 @wsgi_wrapper.ComputeWsgify
 def list_instance_actions(req):
     """GET /servers/{server_id}/os-instance-actions, newest first."""
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     want = microversion.want(req)
     instance = _instance(req, ctx, want, policies.LIST)
     params = validation.query_to_lists(req)
@@ -123,7 +123,7 @@ def _events(ctx, want, instance, action):
 @wsgi_wrapper.ComputeWsgify
 def show_instance_action(req):
     """GET /servers/{server_id}/os-instance-actions/{request_id}."""
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     want = microversion.want(req)
     instance = _instance(req, ctx, want, policies.SHOW)
     request_id = req.environ['wsgiorg.routing_args'][1]['request_id']

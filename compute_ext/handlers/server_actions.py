@@ -12,7 +12,7 @@ import webob.exc
 
 from powerbridge import validation
 from compute_ext.compute import states
-from compute_ext import deploy
+from compute_ext import context
 from compute_ext import exception
 from compute_ext.handlers import server_common
 from compute_ext.objects import instance_actions
@@ -95,7 +95,7 @@ def server_action(req):
     name, body = _action_name(req)
     action = ACTIONS[name]
     validation.validate(action.schema, body)
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(action.policy, target={'project_id': ctx.project_id})
     instance = server_common.get_instance(ctx, server_common.server_id(req))
     ctx.can(action.policy, target={'user_id': instance.user_id,

@@ -3,7 +3,7 @@
 from oslo_log import log as logging
 
 from compute_ext.compute import power_update
-from compute_ext import deploy
+from compute_ext import context
 from compute_ext import microversion
 from compute_ext.objects import instances as instance_obj
 from compute_ext.policies import server_external_events as policies
@@ -43,7 +43,7 @@ def _verdict(event, instance):
 def create_events(req):
     """POST /os-server-external-events: 200 if every event was accepted,
     207 otherwise (even when none was, since bug 1855752)."""
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     # Services post with their own project: nothing to match it against.
     ctx.can(policies.CREATE, target={})
     body = wsgi_wrapper.read_json_body(

@@ -11,7 +11,7 @@ from oslo_utils import strutils
 import webob.exc
 
 from powerbridge import validation
-from compute_ext import deploy
+from compute_ext import context
 from compute_ext.handlers import server_common
 from compute_ext import microversion
 from compute_ext.objects import instances as instance_obj
@@ -198,7 +198,7 @@ def _scope(ctx, options, kwargs, detail):
 
 
 def _list(req, detail):
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.DETAIL if detail else policies.INDEX,
             target={'project_id': ctx.project_id})
     want = microversion.want(req)
@@ -232,7 +232,7 @@ def _view(req, ctx, want, detail, instance=None):
     if want.matches((2, 16)) and ctx.can(policies.SHOW_HOST_STATUS,
                                          target=target, fatal=False):
         host_status = views.host_statuses(
-            ctx, deploy.get_state(req).servicegroup)
+            ctx, context.app_state(req).servicegroup)
     return views.ServerView(req, ctx, want, extended, host_status)
 
 
@@ -251,7 +251,7 @@ def list_servers_detail(req):
 @wsgi_wrapper.ComputeWsgify
 def show_server(req):
     """GET /servers/{server_id}."""
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.SHOW, target={'project_id': ctx.project_id})
     instance = server_common.get_instance(ctx, server_common.server_id(req))
     ctx.can(policies.SHOW, target={'project_id': instance.project_id})

@@ -6,7 +6,7 @@ import webob.exc
 
 from powerbridge import db
 from powerbridge import validation
-from compute_ext import deploy
+from compute_ext import context
 from compute_ext import exception
 from compute_ext import microversion
 from compute_ext.objects import services as service_obj
@@ -51,7 +51,7 @@ def list_services(req):
     validation.validate_query(
         schema.INDEX_QUERY_V275 if want.matches((2, 75))
         else schema.INDEX_QUERY, params)
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.LIST, target={})
     # Repeated parameters pass validation and the last one wins; an empty
     # value filters nothing (both as in Nova).
@@ -64,7 +64,7 @@ def list_services(req):
     # One clock reading for the whole list: every service is judged
     # against the same instant.
     now = db.utcnow()
-    servicegroup = deploy.get_state(req).servicegroup
+    servicegroup = context.app_state(req).servicegroup
     return wsgi_wrapper.json_response({'services': [
         _service_detail(servicegroup, s, uuid_for_id, forced, now)
         for s in services]})
@@ -118,7 +118,7 @@ def _update_v21(req, action):
     # is a 400 even on PUT /os-services/force-down.
     body = wsgi_wrapper.read_json_body(
         req, schema.UPDATE_V211 if want.matches((2, 11)) else schema.UPDATE)
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.UPDATE, target={})
     actions = dict(LEGACY_ACTIONS)
     if want.matches((2, 11)):
@@ -144,7 +144,7 @@ def _update_v253(req, service_id):
     body = wsgi_wrapper.read_json_body(req, schema.UPDATE_V253)
     if not uuidutils.is_uuid_like(service_id):
         raise webob.exc.HTTPBadRequest('Invalid uuid %s' % service_id)
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.UPDATE, target={})
     service = service_obj.get_by_uuid(ctx, service_id)
     if service.binary != service_obj.COMPUTE_BINARY:
@@ -170,14 +170,14 @@ def _update_v253(req, service_id):
             "should be specified.")
     service = service_obj.update(ctx, service.id, **values)
     return wsgi_wrapper.json_response({'service': _service_detail(
-        deploy.get_state(req).servicegroup, service, True, True,
+        context.app_state(req).servicegroup, service, True, True,
         db.utcnow())})
 
 
 @wsgi_wrapper.ComputeWsgify
 def delete_service(req):
     """DELETE /os-services/{id}: integer id before 2.53, uuid after."""
-    ctx = deploy.get_context(req)
+    ctx = context.of_request(req)
     ctx.can(policies.DELETE, target={})
     service_id = _service_id(req)
     try:

@@ -2,15 +2,6 @@
 
 from alembic import context
 
-config = context.config
+import db_migrations
 
-
-def run_migrations_online():
-    connection = config.attributes['connection']
-    context.configure(connection=connection, target_metadata=None,
-                      render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-run_migrations_online()
+db_migrations.run_online(context)

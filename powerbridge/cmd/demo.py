@@ -20,7 +20,6 @@ import time
 
 from oslo_config import cfg
 
-from baremetal_notifier.notifier import status as outbox_status
 from powerbridge import stack as pb_stack
 from powerbridge.stack import observe
 from powerbridge.stack import scenario as pb_scenario
@@ -46,6 +45,9 @@ DEMO_SETTINGS = dict(conductor_sync_interval=5, compute_sync_interval=30,
                      report_interval=2, service_down_time=10,
                      ring_refresh_interval=2)
 CLEAR = '\x1b[H\x1b[2J'
+# The view redraws every second; the outbox figures come from a command
+# run (an interpreter start), so they are refreshed less often.
+OUTBOX_MAX_AGE = 5.0
 
 
 def cli_examples(stack):
@@ -73,6 +75,10 @@ def _ms(seconds):
     return '-' if seconds is None else '%.0f ms' % (seconds * 1000)
 
 
+def _age(seconds):
+    return '-' if seconds is None else '%.1f s' % seconds
+
+
 def render(snap, stack, lag, steps, started):
     """The live view as a list of lines."""
     box = snap.outbox
@@ -87,7 +93,7 @@ def render(snap, stack, lag, steps, started):
         '  power failures: %d' % len(snap.power_failures()),
         '  events: %d pending (oldest %s), %d delivered, %d undeliverable, '
         '%d superseded' % (box['pending'],
-                           outbox_status.format_age(box['oldest_pending_age']),
+                           _age(box['oldest_pending_age']),
                            box['delivered'], box['undeliverable'],
                            box['superseded']),
         '  flip -> Compute API lag: p50 %s, p99 %s (%d samples)'
@@ -161,7 +167,7 @@ def run(conf, console):
         worker.start()
         try:
             while True:
-                snap = observer.snapshot()
+                snap = observer.snapshot(outbox_max_age=OUTBOX_MAX_AGE)
                 console.show(render(snap, stack, lag, script.steps,
                                     started), header)
                 elapsed = time.monotonic() - started

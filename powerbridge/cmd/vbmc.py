@@ -16,9 +16,6 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from powerbridge.vbmc import control
-from powerbridge.vbmc import fleet as vbmc_fleet
-
 PROG = 'baremetal-notifier-vbmc'
 LOG = logging.getLogger(__name__)
 
@@ -104,6 +101,16 @@ def main(argv=None):
     except (cfg.Error, UsageError) as exc:
         return _fail(exc)
     logging.setup(conf, 'baremetal_notifier')
+    try:
+        # NOTE: imported here, not at the top, because with a pyghmi other
+        # than the pinned one this import raises PyghmiVersionError, and
+        # the operator gets its one line rather than a traceback.
+        from powerbridge.vbmc import control
+        from powerbridge.vbmc import fleet as vbmc_fleet
+    except ImportError as exc:
+        if exc.name != 'pyghmi':
+            raise
+        return _fail(exc)
 
     fleet = vbmc_fleet.VirtualBmcFleet(
         conf.count, address=conf.address, base_port=conf.base_port,

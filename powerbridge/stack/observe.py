@@ -1,19 +1,20 @@
 """What a running Stack looks like: one consistent-enough snapshot of the
 BMCs, the nodes, the instances, the compute services and the outbox.
 
-Everything comes through the public interfaces (the two APIs and the vBMC
-control API), except the outbox figures, which are what
-``baremetal-notifier-manage outbox status`` prints, read from the
-notifier's database the same way.
+Everything comes through the public interfaces: the two APIs, the vBMC
+control API, the conductor's log, and for the outbox figures the
+operator's command ``baremetal-notifier-manage outbox status --format
+json``. That command is a whole interpreter start (about a second), so a
+snapshot reads the outbox only when asked, and may reuse recent figures.
 """
 
 import dataclasses
+import json
 import statistics
 import threading
 import time
 
-from baremetal_notifier.notifier import status as outbox_status
-from powerbridge import db
+from powerbridge.stack.stack import NOTIFIER
 
 # Nova's power_state integers for the two states a bare metal node has.
 RUNNING = 1
@@ -33,7 +34,7 @@ class Snapshot:
     nodes: dict       # node uuid -> node (detail)
     servers: dict     # instance uuid -> server (detail)
     services: dict    # host -> nova-compute service
-    outbox: dict      # notifier.status.outbox_status()
+    outbox: dict      # `outbox status --format json`; None: not read
     cycles: int
 
     def node_agrees(self, stack_node):
@@ -74,21 +75,14 @@ class Observer:
 
     def __init__(self, stack):
         self.stack = stack
-        self._database = None
         self._cycles = 0
         self._log_offset = 0
         self._lock = threading.Lock()
-
-    @property
-    def database(self):
-        if self._database is None:
-            self._database = db.Database(self.stack.layout.baremetal_db)
-        return self._database
+        self._outbox_lock = threading.Lock()
+        self._outbox = (None, None)     # (monotonic time read, figures)
 
     def close(self):
-        if self._database is not None:
-            self._database.dispose()
-            self._database = None
+        """Nothing is held open between reads; kept for callers."""
 
     def cycles(self):
         """Power sync cycles the conductor has logged so far."""
@@ -106,10 +100,28 @@ class Observer:
             self._log_offset += whole
             return self._cycles
 
-    def outbox(self):
-        return outbox_status.outbox_status(self.database)
+    def outbox(self, max_age=0):
+        """The outbox figures, as ``outbox status --format json`` prints.
 
-    def snapshot(self):
+        :param max_age: seconds; figures read at most this long ago are
+            reused rather than starting the command again (0: read now).
+        :raises StackError: when the command fails.
+        """
+        with self._outbox_lock:
+            read_at, figures = self._outbox
+            if figures is not None and max_age and \
+                    time.monotonic() - read_at <= max_age:
+                return figures
+            read_at = time.monotonic()
+            figures = json.loads(self.stack.manage(
+                'baremetal-notifier-manage', NOTIFIER,
+                'outbox', 'status', '--format', 'json', timeout=60))
+            self._outbox = (read_at, figures)
+            return figures
+
+    def snapshot(self, outbox_max_age=None):
+        """The stack now; the outbox too unless ``outbox_max_age`` is None
+        (then ``Snapshot.outbox`` is None), see ``outbox()``."""
         stack = self.stack
         return Snapshot(
             taken_at=time.monotonic(),
@@ -117,7 +129,8 @@ class Observer:
             nodes={n['uuid']: n for n in stack.baremetal.nodes()},
             servers={s['id']: s for s in stack.compute.servers()},
             services=stack.services(),
-            outbox=self.outbox(),
+            outbox=(None if outbox_max_age is None
+                    else self.outbox(outbox_max_age)),
             cycles=self.cycles())
 
 

@@ -179,10 +179,12 @@ class Scenario:
         observer = observe.Observer(self.stack)
         try:
             def settled():
+                # The outbox (a command run) only once the nodes agree.
                 snap = observer.snapshot()
-                return (snap.in_sync(self.stack.nodes)
-                        == len(self.stack.nodes)
-                        and snap.outbox['pending'] == 0 and snap)
+                if snap.in_sync(self.stack.nodes) != len(self.stack.nodes):
+                    return None
+                snap.outbox = observer.outbox()
+                return snap.outbox['pending'] == 0 and snap
             snap = self.stack.wait_for(settled, self.deadline, 0.5,
                                        'every node in sync, outbox empty')
         finally:

@@ -5,7 +5,7 @@ benchmarks run.
 starts the vBMC fleet, ``baremetal-notifier``, ``compute-ext-api`` and one
 ``compute-ext-compute`` per host, waits until each is ready, enrolls one
 node per BMC through the Bare Metal API and places one instance per node
-with ``compute-ext-manage server create``.
+with ``compute-ext-manage server import``.
 """
 
 import atexit
@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,10 +39,8 @@ _CONTROL_LINE = re.compile(r'^vbmc control on (\S+)$', re.M)
 # Seconds a process gets to become ready / to stop before SIGKILL.
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
-# Placement: up to CLI_PLACEMENT_MAX nodes get one console script run
-# each; more are shared by helper interpreters, one per PLACEMENT_SHARE
-# nodes, at most PLACEMENT_WORKERS at once.
-CLI_PLACEMENT_MAX = 2
+# Placement: one `server import` run per PLACEMENT_SHARE nodes, at most
+# PLACEMENT_WORKERS of them (in parallel), each over a share of the nodes.
 PLACEMENT_SHARE = 25
 PLACEMENT_WORKERS = 4
 
@@ -58,6 +55,15 @@ class StackNode:
     uuid: str = None
     instance_uuid: str = None
     instance_name: str = None
+
+
+def _failure_text(result):
+    """stderr, or else the stdout lines that say what failed (import)."""
+    if result.stderr.strip():
+        return result.stderr.strip()
+    lines = result.stdout.strip().splitlines()
+    failed = [line for line in lines if line.startswith('failed ')]
+    return '\n'.join(failed[:10] or lines[-10:])
 
 
 class Stack:
@@ -179,17 +185,21 @@ class Stack:
                 ['--config-file', lay.config_path(host), '--host', host],
                 lay.log_path(host))
 
-    def manage(self, script, config_name, *args, timeout=120):
-        """Run a manage command with a process's config; its stdout."""
+    def manage(self, script, config_name, *args, stdin=None, timeout=120):
+        """Run a manage command with a process's config; its stdout.
+
+        :param stdin: text for the command's standard input (none if None).
+        """
         argv = [find_script(script), '--config-file',
                 self.layout.config_path(config_name)] + list(args)
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run(
+            argv, input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            capture_output=True, text=True, timeout=timeout)
         if result.returncode:
             raise StackError('%s %s failed (%d): %s' % (
                 script, ' '.join(args), result.returncode,
-                (result.stderr or result.stdout).strip()))
+                _failure_text(result)))
         return result.stdout
 
     def _wait_fleet(self):
@@ -264,27 +274,20 @@ class Stack:
         wait_for(synced, timeout, 0.2, 'first power sync of every node')
 
     def place_instances(self):
-        """`compute-ext-manage server create` for every node.
+        """`compute-ext-manage server import` of one instance per node.
 
-        A few nodes: one console script each. Many: the same command run
-        by a few helper interpreters (stack/place.py), each over a share
-        of the nodes, so 1000 nodes do not cost 1000 interpreter starts.
+        The nodes are split in a few shares, each imported by one run of
+        the command (in parallel), so 1000 nodes do not cost 1000
+        interpreter starts.
         """
         for node in self.nodes:
             node.instance_name = 'server-%04d' % node.index
-        if len(self.nodes) <= CLI_PLACEMENT_MAX:
-            def place(node):
-                self.manage('compute-ext-manage', COMPUTE_API, 'server',
-                            'create', '--name', node.instance_name,
-                            '--node', node.uuid)
-            shares = self.nodes
-        else:
-            place = self._place_share
-            helpers = min(PLACEMENT_WORKERS, -(-len(self.nodes)
-                                               // PLACEMENT_SHARE))
-            shares = [self.nodes[i::helpers] for i in range(helpers)]
-        with concurrent.futures.ThreadPoolExecutor(PLACEMENT_WORKERS) as pool:
-            for future in [pool.submit(place, s) for s in shares]:
+        helpers = min(PLACEMENT_WORKERS,
+                      -(-len(self.nodes) // PLACEMENT_SHARE))
+        shares = [self.nodes[i::helpers] for i in range(helpers)]
+        with concurrent.futures.ThreadPoolExecutor(helpers) as pool:
+            for future in [pool.submit(self._place_share, s)
+                           for s in shares]:
                 future.result()
         by_node = {n['uuid']: n['instance_uuid'] for n in
                    self.baremetal.nodes(fields=('uuid', 'instance_uuid'))}
@@ -292,18 +295,12 @@ class Stack:
             node.instance_uuid = by_node[node.uuid]
             if not node.instance_uuid:
                 raise StackError('node %s has no instance after server '
-                                 'create' % node.uuid)
+                                 'import' % node.uuid)
 
     def _place_share(self, nodes):
         pairs = ''.join('%s %s\n' % (n.instance_name, n.uuid) for n in nodes)
-        result = subprocess.run(
-            [sys.executable, '-m', 'powerbridge.stack.place',
-             '--config-file', self.layout.config_path(COMPUTE_API)],
-            input=pairs, capture_output=True, text=True, timeout=600,
-            check=False)
-        if result.returncode:
-            raise StackError('server create failed: %s' % (
-                result.stderr.strip().splitlines() or ['?'])[-1])
+        self.manage('compute-ext-manage', COMPUTE_API, 'server', 'import',
+                    '-', stdin=pairs, timeout=600)
 
     def node_of_instance(self, instance_uuid):
         for node in self.nodes:

@@ -1,20 +1,11 @@
 """One virtual BMC: pyghmi's ``Bmc`` with the test-BMC fixes and faults.
 
 pyghmi 1.6.19 ships an IPMI server, but as shipped its own client cannot
-log in to it and one bad packet can silence every BMC in the process (see
-ipmi-measurements.md, pitfalls 1 and 2). The classes here keep pyghmi's
-RMCP+/RAKP and command handling and change only what is needed:
-
-* the open-session answer refuses non-SHA1 authentication with RMCP+
-  status 0x11, so pyghmi's client falls back from SHA256 to SHA1;
-* an unknown user name gets RAKP2 status 0x0d at once, instead of silence
-  that costs the client a full login timeout;
-* a late packet for a closed session is passed on to the BMC
-  (``sessionless_data``) instead of raising AttributeError;
-* a client that logs in again from the same UDP port drops only this BMC's
-  session for that port, not every BMC's;
-* the socket pyghmi sees is a wrapper: its ``setblocking`` is a no-op (the
-  real socket stays non-blocking) and its ``sendto`` applies the faults.
+log in to it and one bad packet can silence every BMC in the process
+(doc/source/ipmi.rst). The fixes reach into pyghmi's internals, so they
+live in powerbridge.pyghmi_compat (its ``BmcServerSession`` and
+``ServerSocket``); this module keeps the chassis, the faults and the
+session bookkeeping of one BMC.
 
 Socket I/O is not done here: the fleet's event loop (fleet.py) reads the
 real sockets and hands packets to :meth:`VirtualBmc.receive`.
@@ -23,26 +14,17 @@ real sockets and hands packets to :meth:`VirtualBmc.receive`.
 import collections
 import errno
 import random
-import struct
 import uuid
 
 from oslo_log import log as logging
-from pyghmi.ipmi import bmc as pyghmi_bmc
-from pyghmi.ipmi.private import constants
-from pyghmi.ipmi.private import serversession
-from pyghmi.ipmi.private import session as ipmisession
+
+from powerbridge import pyghmi_compat
 
 LOG = logging.getLogger(__name__)
 
-# RMCP+ status codes, IPMI 2.0 table 13-15.
-RMCP_UNAUTHORIZED_NAME = 0x0d
-RMCP_NO_CIPHER_SUITE_MATCH = 0x11
-# Authentication algorithm RAKP-HMAC-SHA1, the only one pyghmi serves.
-AUTH_RAKP_HMAC_SHA1 = 1
 # Completion code "request not supported in present state" (chassis control
 # on a powered-off chassis), IPMI 2.0 section 28.3.
 CC_NOT_IN_PRESENT_STATE = 0xd5
-PAYLOAD_OPEN_SESSION_REQUEST = 0x10
 
 CONTROL_NAMES = {0: 'off', 1: 'on', 2: 'cycle', 3: 'reset', 4: 'diag',
                  5: 'soft'}
@@ -109,146 +91,20 @@ class Credentials:
         return '<Credentials users=%s>' % sorted(self._users)
 
 
-class _WrappedSocket:
-    """The UDP socket as pyghmi's server code sees it."""
-
-    __slots__ = ('sock', 'bmc')
-
-    def __init__(self, sock, bmc):
-        self.sock = sock
-        self.bmc = bmc
-
-    def sendto(self, data, sockaddr):
-        self.bmc.transmit(data, sockaddr)
-
-    def setblocking(self, flag):
-        # NOTE: pyghmi's _io_sendto switches the socket to blocking before
-        # every send while its I/O thread switches it back to read; the race
-        # froze whole BMC processes. The real socket stays non-blocking.
-        pass
-
-    def getsockname(self):
-        return self.sock.getsockname()
-
-    def fileno(self):
-        return self.sock.fileno()
-
-
-class BmcServerSession(serversession.ServerSession):
-    """One client's RMCP+ session with a VirtualBmc."""
-
-    def create_open_session_response(self, request):
-        # NOTE: stock pyghmi always answers cipher suite 3 (SHA1), whatever
-        # was proposed; pyghmi's client proposes suite 17 (SHA256) first,
-        # believes the answer and then fails to parse RAKP2 with a bare
-        # struct.error. "No cipher suite match" makes it retry with SHA1.
-        if (len(request) >= 16
-                and request[12] & 0x3f != AUTH_RAKP_HMAC_SHA1):
-            self.clientsessionid = request[4:8]
-            return (bytearray([request[0], RMCP_NO_CIPHER_SUITE_MATCH, 0, 0])
-                    + self.clientsessionid)
-        return super().create_open_session_response(request)
-
-    def _got_rakp1(self, data):
-        # NOTE: stock pyghmi ignores an unknown user, so the client only
-        # fails after its login timeout; real BMCs say so in RAKP2.
-        if len(data) >= 28 and data[27]:
-            name = bytes(data[28:28 + data[27]]).decode('utf-8', 'replace')
-            if self.authdata.get(name) is None:
-                self.bmc.count('unknown_user')
-                reply = (bytearray([data[0], RMCP_UNAUTHORIZED_NAME, 0, 0])
-                         + self.clientsessionid)
-                self.send_payload(reply, constants.payload_types['rakp2'],
-                                  retry=False)
-                return
-        super()._got_rakp1(data)
-
-    def _handle_ipmi_packet(self, data, sockaddr=None, qent=None):
-        if len(data) >= 13 and data[4] in (0, 2):
-            seq, sid = struct.unpack('<II', bytes(data[5:13]))
-            if seq == 0 and sid == 0:
-                # NOTE: an IPMI 1.5 sessionless request (Get Channel Auth
-                # Capabilities) means the client starts over on this UDP
-                # port. Stock pyghmi deletes bmc_handlers[clientaddr], the
-                # sessions of *every* BMC in the process with that client
-                # port (pyghmi clients share one port for up to 64 BMCs).
-                self.forget()
-                self.bmc.sessionless_data(data, sockaddr)
-                return None
-        if len(data) >= 10 and data[4] == 6:
-            payload_type = data[5] & 0x3f
-            if (payload_type == 0
-                    and data[6:10] == b'\x00\x00\x00\x00'):
-                # An IPMI 2.0 request outside any session (ipmitool's Get
-                # Channel Cipher Suites); the session code would drop it.
-                self.bmc.sessionless_data(data, sockaddr)
-                return None
-            if (payload_type == PAYLOAD_OPEN_SESSION_REQUEST
-                    and self.integrityalgo):
-                # A new handshake over an established session: this object
-                # still holds the old keys and would sign the answers.
-                self.forget()
-                self.bmc.sessionless_data(data, sockaddr)
-                return None
-        return super()._handle_ipmi_packet(data, sockaddr=sockaddr,
-                                           qent=qent)
-
-    def sessionless_data(self, data, sockaddr):
-        # NOTE: Session.process_pktqueue hands a packet for a session that
-        # has just gone to sessionless_data, which ServerSession lacks; the
-        # AttributeError used to end the shared loop of all BMCs.
-        self.bmc.sessionless_data(data, sockaddr)
-
-    def close_server_session(self):
-        # Close Session has been answered; later packets from this client
-        # port go to the BMC as sessionless data.
-        self.forget()
-
-    def forget(self):
-        """Drop only this BMC's entry for this client address."""
-        handlers = ipmisession.Session.bmc_handlers.get(self.sockaddr)
-        if handlers is not None and handlers.get(self.bmc.port) is self:
-            handlers.pop(self.bmc.port, None)
-        self.bmc.session_closed(self)
-
-    def __repr__(self):
-        return '<BmcServerSession bmc=%s client=%s>' % (self.bmc.port,
-                                                        self.sockaddr)
-
-
-class VirtualBmc(pyghmi_bmc.Bmc):
+class VirtualBmc(pyghmi_compat.Bmc):
     """A chassis that only knows whether its power is on."""
 
     def __init__(self, index, sock, username, password, scheduler,
                  powered_on=False):
-        # NOTE: IpmiServer.__init__ is not called on purpose: it would open
-        # its own socket through pyghmi's select()-based I/O thread, which
-        # cannot watch file descriptors above 1023 and reads every socket
-        # on every wakeup. The attributes below are the ones it sets.
+        # NOTE: IpmiServer.__init__ is not called on purpose (it would open
+        # a socket of its own); init_server sets what it would.
+        pyghmi_compat.init_server(
+            self, pyghmi_compat.ServerSocket(sock, self.transmit),
+            Credentials(username, password), uuid.uuid4(),
+            mfgid=0x1291, prodid=0xf02)  # as in ipmi_sim's sample config
         self.index = index
         self.sock = sock
-        self.serversocket = _WrappedSocket(sock, self)
-        self.port = sock.getsockname()[1]
         self.address = sock.getsockname()[0]
-        self.authdata = Credentials(username, password)
-        self.uuid = uuid.uuid4()
-        self.kg = None
-        self.timeout = 60
-        self.pktqueue = collections.deque()
-        self.revision = 1
-        self.deviceid = 0x20
-        self.firmwaremajor = 1
-        self.firmwareminor = 0
-        self.ipmiversion = 2
-        self.additionaldevices = 0
-        self.mfgid = 0x1291  # arbitrary, matches ipmi_sim's sample config
-        self.prodid = 0xf02
-        lanchannel = 1
-        authtype = 0b10000000  # IPMI 2.0 only
-        authstatus = 0b00000100
-        chancap = 0b00000010
-        self.authcap = struct.pack('BBBBBBBBB', 0, lanchannel, authtype,
-                                   authstatus, chancap, 0, 0, 0, 0)
         self.faults = Faults()
         self.powered_on = powered_on
         self.counters = collections.Counter()
@@ -270,13 +126,11 @@ class VirtualBmc(pyghmi_bmc.Bmc):
         if self.faults.drops():
             self.count('dropped_in')
             return
-        handlers = ipmisession.Session.bmc_handlers.get(sockaddr)
-        session = handlers.get(self.port) if handlers else None
+        session = pyghmi_compat.find_server_session(self, sockaddr)
         if session is None:
             self.sessionless_data(data, sockaddr)
             return
-        session.pktqueue.append((data, sockaddr, self.serversocket, True))
-        session.process_pktqueue()
+        pyghmi_compat.deliver(session, data, sockaddr)
 
     def transmit(self, data, sockaddr):
         """Send one datagram on behalf of pyghmi, applying the faults."""
@@ -305,11 +159,10 @@ class VirtualBmc(pyghmi_bmc.Bmc):
         data = bytearray(data)
         if (len(data) >= 22 and data[0] == 6 and data[2:4] == b'\xff\x07'
                 and data[4] == 6
-                and data[5] & 0x3f == PAYLOAD_OPEN_SESSION_REQUEST):
+                and data[5] & 0x3f
+                == pyghmi_compat.PAYLOAD_OPEN_SESSION_REQUEST):
             # NOTE: the stock code builds a plain ServerSession here.
-            session = BmcServerSession(self.authdata, self.kg, sockaddr,
-                                       self.serversocket, data[16:],
-                                       self.uuid, bmc=self)
+            session = pyghmi_compat.open_server_session(self, sockaddr, data)
             old = self._sessions.get(sockaddr)
             if old is not None and old is not session:
                 self.count('sessions_replaced')

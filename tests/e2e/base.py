@@ -15,7 +15,7 @@ import testtools
 
 from powerbridge import stack as pb_stack
 from powerbridge.stack import observe
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 # The backends every scenario runs on (skipped when unreachable).
 BACKENDS = [('sqlite', {'backend': 'sqlite'}),
@@ -129,9 +129,11 @@ class StackTestCase(testscenarios.WithScenarios, testtools.TestCase):
 
     def wait_outbox_drained(self, timeout=SOON):
         """Wait for no pending event; returns the outbox summary."""
-        return self.stack.wait_for(
-            lambda: self.observer.outbox()['pending'] == 0 and
-            self.observer.outbox(), timeout, 0.2, 'an empty outbox')
+        def drained():
+            # One read per poll: each is a manage command run.
+            box = self.observer.outbox()
+            return box['pending'] == 0 and box
+        return self.stack.wait_for(drained, timeout, 0.2, 'an empty outbox')
 
     def assert_all_agree(self, timeout=SOON):
         """Every BMC, node and instance end up telling the same story."""

@@ -5,7 +5,7 @@ The node UUIDs below are fixed so the YAML files can name them.
 
 from gabbi import fixture
 
-from tests.functional.fixtures import baremetal
+from tests.fixtures import baremetal
 
 # The intercept hook takes no arguments: the fixture of the YAML file
 # being run leaves its application here.

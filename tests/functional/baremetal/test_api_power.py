@@ -11,8 +11,8 @@ from baremetal_notifier.drivers import ipmi
 from baremetal_notifier import exception
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.cmd import service
-from tests.functional.baremetal import vbmc_fixtures
-from tests.functional.fixtures import baremetal
+from tests.fixtures import baremetal
+from tests.fixtures import vbmc as vbmc_fixtures
 
 manager = service.optional_module(service.CONDUCTOR_MODULE)
 # Bound on waiting for a background action; passing tests take far less.

@@ -14,8 +14,8 @@ import os
 import testtools
 import webob
 
-from tests.functional.fixtures import baremetal
-from tests import samples
+from tests.fixtures import baremetal
+from tests.fixtures import samples
 
 API_REF_SAMPLES = os.path.join(samples.REPO_ROOT, 'api-ref', 'source',
                                'baremetal', 'samples')

@@ -18,7 +18,7 @@ from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.objects import nodes as node_obj
 from powerbridge import db
-from tests.functional.fixtures import baremetal
+from tests.fixtures import baremetal
 
 PASSWORD = baremetal.IPMI_PASSWORD
 OTHER_PASSWORD = 'An0ther-Secr3t'

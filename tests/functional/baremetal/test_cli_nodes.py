@@ -20,7 +20,7 @@ import urllib.request
 import testtools
 
 from baremetal_notifier.cmd import service
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import vbmc as vbmc_fixtures
 
 BIN = os.path.dirname(sys.executable)
 OPENSTACK = os.path.join(BIN, 'openstack')

@@ -13,8 +13,8 @@ import testtools
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier.objects import node_power
-from tests.functional.baremetal import test_conductor_fixtures as cf
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import conductor as cf
+from tests.fixtures import vbmc as vbmc_fixtures
 
 ON, OFF = base.POWER_ON, base.POWER_OFF
 # Short enough that a dead BMC fails inside a test's patience.

@@ -11,7 +11,7 @@ import time
 import testtools
 
 from baremetal_notifier.drivers import base
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import vbmc as vbmc_fixtures
 
 # Fast failure settings for tests that wait for dead BMCs on purpose.
 FAST_FAIL = dict(login_timeout=1.0, command_timeout=1.0, attempts=2)
@@ -236,7 +236,7 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
 ballast = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
 from baremetal_notifier.drivers import ipmi
 from powerbridge.vbmc import fleet as vbmc_fleet
-from tests.functional.baremetal import vbmc_fixtures as vf
+from tests.fixtures import vbmc as vf
 fleet = vbmc_fleet.VirtualBmcFleet(300, username=vf.USERNAME,
                                    password=vf.PASSWORD)
 fleet.start()

@@ -10,7 +10,7 @@ import fixtures
 import testtools
 
 from baremetal_notifier.drivers import base
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import vbmc as vbmc_fixtures
 
 PASSWORD = 'Sim-Secret'
 

@@ -14,7 +14,7 @@ from baremetal_notifier.cmd import manage
 from baremetal_notifier import context
 from baremetal_notifier.objects import nodes as node_obj
 from powerbridge import db
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 PASSWORD = 'Imp0rt-Secr3t'

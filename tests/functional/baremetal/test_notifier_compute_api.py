@@ -17,9 +17,9 @@ from baremetal_notifier.objects import outbox as outbox_obj
 from powerbridge import wsgi_server
 from compute_ext.compute import states
 from compute_ext.objects import instances as instance_obj
-from tests import dbfixture
-from tests.functional.baremetal import test_notifier_client as peer
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import compute_peer as peer
+from tests.fixtures import dbfixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

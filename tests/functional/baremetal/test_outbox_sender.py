@@ -1,7 +1,7 @@
 """The sender's thread, its log lines and the operator's manage command."""
 
 import io
-import time
+import json
 import uuid
 
 import fixtures
@@ -12,17 +12,9 @@ from baremetal_notifier.cmd import outbox_commands
 from baremetal_notifier.notifier import outbox as sender_mod
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from tests import dbfixture
-from tests.functional.baremetal import test_notifier_client as peer
-
-
-def wait_for(predicate, timeout=15.0):
-    """Poll until predicate() is true; a bound, not a timed assertion."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in %s s' % timeout)
-        time.sleep(0.01)
+from tests.fixtures import compute_peer as peer
+from tests.fixtures import dbfixture
+from tests.fixtures.waiting import wait_for
 
 
 class SenderTestCase(testtools.TestCase):
@@ -135,6 +127,40 @@ class TestManageCommands(SenderTestCase):
                           'superseded: 0', 'last errors:'], lines[1:5])
         self.assertIn('instance=%s' % unknown, lines[5])
         self.assertIn('reason: 404', lines[5])
+
+    def test_status_text_is_the_default(self):
+        self.populate()
+        self.assertEqual(self.manage('outbox', 'status'),
+                         self.manage('outbox', 'status', '--format', 'text'))
+
+    def test_status_json(self):
+        unknown = self.populate()
+        out = self.manage('outbox', 'status', '--format', 'json')
+        self.assertEqual(1, len(out.splitlines()), out)
+        summary = json.loads(out)
+        (error,) = summary.pop('last_errors')
+        self.assertIsInstance(summary.pop('oldest_pending_age'), float)
+        self.assertEqual({'pending': 1, 'delivered': 1, 'undeliverable': 1,
+                          'superseded': 0, 'in_flight': 0, 'retrying': 0},
+                         summary)
+        self.assertEqual((unknown, 'undeliverable', 1),
+                         (error['instance_uuid'], error['status'],
+                          error['attempts']))
+        self.assertIn('404', error['last_error'])
+        # Timestamps as the APIs print them.
+        self.assertRegex(error['created_at'],
+                         r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}')
+
+    def test_status_json_of_an_empty_outbox(self):
+        self.assertEqual(
+            {'pending': 0, 'delivered': 0, 'undeliverable': 0,
+             'superseded': 0, 'in_flight': 0, 'retrying': 0,
+             'oldest_pending_age': None, 'last_errors': []},
+            json.loads(self.manage('outbox', 'status', '--format', 'json')))
+
+    def test_bad_format_is_refused(self):
+        self.assertRaises(SystemExit, self.manage, 'outbox', 'status',
+                          '--format', 'yaml')
 
     def test_list_undeliverable(self):
         unknown = self.populate()

@@ -9,7 +9,7 @@ import fixtures
 import testtools
 
 from powerbridge.vbmc import control
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import vbmc as vbmc_fixtures
 
 
 class TestControlServer(testtools.TestCase):

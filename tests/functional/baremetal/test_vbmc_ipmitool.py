@@ -6,7 +6,7 @@ import subprocess
 
 import testtools
 
-from tests.functional.baremetal import vbmc_fixtures
+from tests.fixtures import vbmc as vbmc_fixtures
 
 
 class TestVbmcWithIpmitool(testtools.TestCase):

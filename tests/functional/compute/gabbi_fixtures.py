@@ -6,7 +6,7 @@ from gabbi import fixture
 
 from compute_ext.objects import instance_actions as action_obj
 from compute_ext.objects import instances as instance_obj
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
 
 # gabbi's intercept hook takes no arguments, so the fixture of the YAML
 # file being run leaves its application here.

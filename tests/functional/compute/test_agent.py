@@ -7,7 +7,6 @@ read from files, as the console scripts read it.
 """
 
 import os
-import time
 import uuid
 
 import fixtures
@@ -29,8 +28,9 @@ from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
 from compute_ext import policy
 from compute_ext import servicegroup
-from tests import dbfixture
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import dbfixture
+from tests.fixtures import ironic as fake
+from tests.fixtures.waiting import wait_for
 
 try:
     from baremetal_notifier.cmd import service as bm_service
@@ -39,29 +39,14 @@ try:
     import baremetal_notifier.conductor.manager  # noqa: F401
     from powerbridge.stack import layout
     from baremetal_notifier import wsgi as bm_wsgi
-    from tests.functional.baremetal import vbmc_fixtures
-    from tests.functional.fixtures import baremetal as bm_fixtures
+    from tests.fixtures import baremetal as bm_fixtures
+    from tests.fixtures import vbmc as vbmc_fixtures
     MISSING = None
 except ImportError as exc:
     MISSING = 'the Bare Metal service is not importable yet: %s' % exc
 
 ADMIN = {'X-Auth-Token': 'admin:admin',
          'OpenStack-API-Version': 'compute 2.53'}
-# Generous: the machine may be running the rest of the suite meanwhile.
-SOON = 60
-
-
-def wait_for(predicate, what, timeout=SOON, interval=0.05, seen=None):
-    """Poll ``predicate``; ``seen()`` describes the last state on failure."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s%s' % (
-                what, '; last seen: %s' % (seen(),) if seen else ''))
-        time.sleep(interval)
 
 
 class Powerbridge(fixtures.Fixture):

@@ -3,8 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import fixtures
 import testtools
@@ -18,13 +16,11 @@ from compute_ext import exception
 from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import ironic as fake
+from tests.fixtures import processes
+from tests.fixtures import waiting
 
 SOON = 30
-
-
-def script(name):
-    return os.path.join(os.path.dirname(sys.executable), name)
 
 
 class TestAgentProcess(testtools.TestCase):
@@ -59,10 +55,11 @@ class TestAgentProcess(testtools.TestCase):
         log_path = os.path.join(self.tmp, 'agent.log')
         # The child keeps its own copy of the descriptor.
         with open(log_path, 'w') as log:
-            proc = subprocess.Popen([script('compute-ext-compute'),
-                                     '--config-file', path],
-                                    stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                processes.console_script('compute-ext-compute')
+                + ['--config-file', path],
+                stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
 
         def attach_log(exc_info):
@@ -73,13 +70,12 @@ class TestAgentProcess(testtools.TestCase):
         return proc
 
     def wait_for(self, predicate, what, proc):
-        deadline = time.monotonic() + SOON
-        while not predicate():
+        """wait_for that fails at once if the agent exits meanwhile."""
+        def alive_and():
             self.assertIsNone(proc.poll(), 'agent exited while waiting for '
                                            '%s' % what)
-            self.assertLess(time.monotonic(), deadline,
-                            'timed out waiting for %s' % what)
-            time.sleep(0.05)
+            return predicate()
+        waiting.wait_for(alive_and, what, timeout=SOON)
 
     def test_carries_out_a_stop_and_exits_cleanly_on_sigterm(self):
         proc = self.start(self.write_conf())
@@ -127,10 +123,10 @@ class TestAgentProcess(testtools.TestCase):
 
     def test_bad_configuration_is_one_line(self):
         path = self.write_conf(power_state_authority='nobody')
-        result = subprocess.run([script('compute-ext-compute'),
-                                 '--config-file', path],
-                                capture_output=True, text=True, timeout=SOON,
-                                check=False)
+        result = subprocess.run(
+            processes.console_script('compute-ext-compute')
+            + ['--config-file', path],
+            capture_output=True, text=True, timeout=SOON, check=False)
         self.assertNotEqual(0, result.returncode)
         self.assertEqual(1, len(result.stderr.strip().splitlines()),
                          result.stderr)

@@ -23,10 +23,10 @@ import testscenarios
 import testtools
 
 from compute_ext.objects import services as service_obj
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import samples
+from tests.fixtures.samples import Row
 from tests.functional.compute import test_services_samples as live
-from tests.functional.fixtures import compute as compute_fixtures
-from tests import samples
-from tests.samples import Row
 
 SAMPLES_DIR = os.path.join(samples.REPO_ROOT, 'api-ref', 'source', 'compute',
                            'samples')

@@ -10,7 +10,6 @@ import datetime
 import json
 import os
 import subprocess
-import sys
 
 import fixtures
 import testtools
@@ -19,18 +18,13 @@ from powerbridge import db
 from compute_ext import context as compute_context
 from compute_ext.compute import states
 from compute_ext.objects import instances as instance_obj
-from tests import dbfixture
-from tests.functional.compute import test_server_api_process as api_process
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import dbfixture
+from tests.fixtures import processes
 
 BM1 = 'b0000000-0000-4000-8000-000000000001'
 BM2 = 'b0000000-0000-4000-8000-000000000002'
 NODE1 = 'c0000000-0000-4000-8000-000000000001'
-
-
-def _openstack():
-    path = os.path.join(os.path.dirname(sys.executable), 'openstack')
-    return path if os.path.exists(path) else 'openstack'
 
 
 class TestOpenstackCLI(testtools.TestCase):
@@ -53,11 +47,12 @@ class TestOpenstackCLI(testtools.TestCase):
                 project_id='admin', user_id='admin',
                 created_at=created + datetime.timedelta(minutes=minute))
         self.server = self.useFixture(
-            api_process.ComputeAPIProcess(database.url))
+            processes.ComputeAPIProcess(database.url))
         self.home = self.useFixture(fixtures.TempDir()).path
 
     def cli(self, *args, expect_rc=0):
-        command = [_openstack(), '--os-auth-type', 'admin_token',
+        command = [processes.script_path('openstack') or 'openstack',
+                   '--os-auth-type', 'admin_token',
                    '--os-token', 'admin:admin',
                    '--os-endpoint', self.server.url + '/v2.1',
                    '--os-identity-api-version', '3'] + list(args)
@@ -115,7 +110,7 @@ class TestOpenstackCLI(testtools.TestCase):
                           shown['project_id']))
 
     def test_a_power_update_shows_in_the_cli(self):
-        status, _headers, body = api_process.request(
+        status, _headers, body = processes.request(
             self.server.url + '/v2.1/os-server-external-events', 'POST',
             {'events': [{'name': 'power-update', 'server_uuid': BM1,
                          'tag': 'POWER_OFF'}]},

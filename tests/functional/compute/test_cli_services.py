@@ -6,145 +6,19 @@ kernel) and compute-ext-compute agents heartbeating every second. The
 CLI is pointed at the API the no-Keystone way clients.md describes.
 """
 
-import http.client
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import time
 
 import fixtures
 import testtools
 
-from powerbridge import db
-from compute_ext import context as compute_context
 from compute_ext.objects import services as service_obj
-import db_migrations
+from tests.fixtures import processes
+from tests.fixtures.waiting import wait_for
 
-BIN_DIR = os.path.dirname(sys.executable)
 COMPUTE = service_obj.COMPUTE_BINARY
-LISTENING = re.compile(r'listening on http://127\.0\.0\.1:(\d+)/')
-DEADLINE = 20  # seconds any process gets to start or stop
-
-
-def _script(name):
-    return os.path.join(BIN_DIR, name)
-
-
-def wait_for(predicate, what, timeout=DEADLINE, interval=0.05):
-    """Poll until ``predicate()`` is true; fail with ``what`` otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError('timed out waiting for %s' % what)
-
-
-class Process(fixtures.Fixture):
-    """A console script with its output in a log file, stopped by SIGTERM.
-
-    Cleanup asserts the clean stop every service promises: exit status 0
-    after SIGTERM and no traceback in the log.
-    """
-
-    def __init__(self, argv, log_path):
-        super().__init__()
-        self.argv = argv
-        self.log_path = log_path
-
-    def _setUp(self):
-        with open(self.log_path, 'wb') as log:
-            self.popen = subprocess.Popen(self.argv, stdout=log,
-                                          stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL)
-        self.addCleanup(self._kill)
-        self.addCleanup(self.stop)
-
-    @property
-    def log(self):
-        with open(self.log_path, encoding='utf-8', errors='replace') as log:
-            return log.read()
-
-    def stop(self):
-        """SIGTERM; return the exit status (fails the test if unclean)."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            returncode = self.popen.wait(DEADLINE)
-        except subprocess.TimeoutExpired:
-            raise AssertionError('%s ignored SIGTERM' % self.argv[0]) from None
-        if returncode != 0 or 'Traceback' in self.log:
-            raise AssertionError('%s stopped with status %s:\n%s'
-                                 % (self.argv[0], returncode, self.log))
-        return returncode
-
-    def _kill(self):
-        if self.popen.poll() is None:
-            self.popen.kill()
-            self.popen.wait()
-
-
-class LiveCompute(fixtures.Fixture):
-    """compute-ext-api on a migrated SQLite file, plus agents on demand."""
-
-    def _setUp(self):
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        url = 'sqlite:///' + os.path.join(self.tmp, 'compute.sqlite')
-        db_migrations.sync('compute', url)
-        self.config = os.path.join(self.tmp, 'compute-ext.conf')
-        with open(self.config, 'w') as conf:
-            conf.write('[DEFAULT]\nstate_path = %s\nreport_interval = 1\n'
-                       '[api]\nauth_strategy = noauth2\nport = 0\n'
-                       '[database]\nconnection = %s\n' % (self.tmp, url))
-        database = db.Database(url)
-        self.addCleanup(database.dispose)
-        self.ctx = compute_context.admin_context(database)
-        self.api = self.useFixture(Process(
-            [_script('compute-ext-api'), '--config-file', self.config],
-            os.path.join(self.tmp, 'api.log')))
-        port = wait_for(self._port, 'compute-ext-api to listen')
-        self.address = ('127.0.0.1', int(port))
-        self.endpoint = 'http://127.0.0.1:%s/v2.1' % port
-
-    def _port(self):
-        if self.api.popen.poll() is not None:
-            raise AssertionError('compute-ext-api exited:\n' + self.api.log)
-        match = LISTENING.search(self.api.log)
-        return match and match.group(1)
-
-    def start_agents(self, *hosts):
-        """One compute-ext-compute per host; returns once all registered."""
-        agents = [self.useFixture(Process(
-            [_script('compute-ext-compute'), '--config-file', self.config,
-             '--host', host], os.path.join(self.tmp, host + '.log')))
-            for host in hosts]
-        wait_for(lambda: {s.host for s in service_obj.get_all(self.ctx)}
-                 >= set(hosts), 'agents of %s to register' % (hosts,))
-        return agents
-
-    def service(self, host):
-        return service_obj.get_by_host_and_binary(self.ctx, host, COMPUTE)
-
-
-def call(address, method, path, body=None, headers=None, chunked=False,
-         version=None):
-    """One HTTP request as admin; returns (status, decoded JSON or None)."""
-    headers = dict(headers or {}, **{'X-Auth-Token': 'admin:admin',
-                                    'Accept': 'application/json'})
-    if version:
-        headers['OpenStack-API-Version'] = 'compute ' + version
-    conn = http.client.HTTPConnection(*address, timeout=DEADLINE)
-    try:
-        conn.request(method, path, body=body, headers=headers,
-                     encode_chunked=chunked)
-        response = conn.getresponse()
-        return response.status, json.loads(response.read() or b'null')
-    finally:
-        conn.close()
 
 
 class CLITestCase(testtools.TestCase):
@@ -153,14 +27,15 @@ class CLITestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.access(_script('openstack'), os.X_OK):
+        self.cli = processes.script_path('openstack')
+        if self.cli is None:
             self.skipTest('the openstack CLI is not installed next to %s'
                           % sys.executable)
-        self.live = self.useFixture(LiveCompute())
+        self.live = self.useFixture(processes.LiveCompute())
         self.home = self.useFixture(fixtures.TempDir()).path
 
     def openstack(self, *args, expect_rc=0):
-        argv = [_script('openstack'), '--os-auth-type', 'admin_token',
+        argv = [self.cli, '--os-auth-type', 'admin_token',
                 '--os-token', 'admin:admin',
                 '--os-endpoint', self.live.endpoint]
         if self.version:
@@ -190,8 +65,8 @@ class CLITestCase(testtools.TestCase):
 
     def api_services(self, version='2.53'):
         """The list straight from the API, where no CLI output is needed."""
-        status, body = call(self.live.address, 'GET', '/v2.1/os-services',
-                            version=version)
+        status, body = processes.call(self.live.address, 'GET',
+                                      '/v2.1/os-services', version=version)
         self.assertEqual(200, status)
         return {s['host']: s for s in body['services']}
 
@@ -327,82 +202,3 @@ class TestMicroversion2_1(CLITestCase):
         self.assertNotIn('Forced Down', row)
         self.assertEqual((service.id, 'disabled', 'up'),
                          (row['ID'], row['Status'], row['State']))
-
-
-class TestLiveServer(testtools.TestCase):
-    """What a client sees on the wire from the real WSGI server.
-
-    These requests change nothing a later test looks at, so one server
-    serves the whole class.
-    """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.live = LiveCompute()
-        cls.live.setUp()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.live.cleanUp()
-        super().tearDownClass()
-
-    def send(self, *args, **kwargs):
-        return call(self.live.address, *args, **kwargs)
-
-    def test_version_documents_link_to_this_server(self):
-        status, body = self.send('GET', '/')
-        self.assertEqual(200, status)
-        self.assertEqual(self.live.endpoint + '/',
-                         body['versions'][1]['links'][0]['href'])
-        status, body = self.send('GET', '/v2.1')
-        self.assertEqual(self.live.endpoint + '/',
-                         body['version']['links'][0]['href'])
-
-    def test_oversized_body_is_413_over_limit(self):
-        big = json.dumps({'host': 'h' * 120 * 1024, 'binary': COMPUTE})
-        status, body = self.send('PUT', '/v2.1/os-services/enable', big,
-                                 {'Content-Type': 'application/json'})
-        self.assertEqual(413, status)
-        self.assertEqual(413, body['overLimit']['code'])
-
-    def test_oversized_chunked_body_is_413_over_limit(self):
-        chunks = (b'x' * 1024 for _ in range(120))
-        status, body = self.send('PUT', '/v2.1/os-services/enable', chunks,
-                                 {'Content-Type': 'application/json'},
-                                 chunked=True)
-        self.assertEqual(413, status)
-        self.assertEqual(413, body['overLimit']['code'])
-
-    def test_small_chunked_body_is_read(self):
-        service_obj.get_or_create(self.live.ctx, 'chunky', COMPUTE)
-        body = json.dumps({'host': 'chunky', 'binary': COMPUTE}).encode()
-        status, reply = self.send('PUT', '/v2.1/os-services/disable',
-                                  iter([body[:10], body[10:]]),
-                                  {'Content-Type': 'application/json'},
-                                  chunked=True)
-        self.assertEqual(200, status, reply)
-        self.assertEqual('disabled', reply['service']['status'])
-
-    def test_bad_input_never_500(self):
-        cases = [
-            ('PUT', '/v2.1/os-services/enable', b'{"host": ', 400),
-            ('PUT', '/v2.1/os-services/enable', b'\xff\xfe', 400),
-            ('PUT', '/v2.1/os-services/enable', b'[]', 400),
-            ('GET', '/v2.1/os-services?host=%ff', None, 400),
-            ('DELETE', '/v2.1/os-services/%00', None, 400),
-            ('GET', '/v2.1/os-services/%2e%2e', None, 405),
-        ]
-        for method, path, body, expected in cases:
-            status, reply = self.send(method, path, body)
-            self.assertEqual(expected, status, (method, path, reply))
-            (fault,) = reply.values()
-            self.assertEqual(expected, fault['code'])
-
-    def test_timestamps_are_in_novas_format(self):
-        service = service_obj.get_or_create(self.live.ctx, 'stamped',
-                                            COMPUTE)
-        service_obj.report_state(self.live.ctx, service.id)
-        status, body = self.send('GET', '/v2.1/os-services?host=stamped')
-        self.assertRegex(body['services'][0]['updated_at'],
-                         r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$')

@@ -12,7 +12,7 @@ authority modes: every point on SQLite, the claim-deciding points on
 PostgreSQL and MariaDB too.
 
 The "hardware" is FakeIronic, a recording HTTP double of Ironic's node
-API (tests/unit/compute/test_baremetal_client_fixture.py), not the real
+API (tests/fixtures/ironic.py), not the real
 baremetal-notifier: the test must decide exactly when each event lands,
 and the real conductor would send its own events on its own schedule. The
 double records every power call, so "the hardware was never forced" is a
@@ -38,8 +38,8 @@ from compute_ext.compute import power_sync
 from compute_ext.compute import states
 from compute_ext import deploy
 from compute_ext import policy
-from tests import dbfixture
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import dbfixture
+from tests.fixtures import ironic as fake
 
 TAG_FOR_TARGET = {fake.POWER_ON: 'POWER_ON', fake.POWER_OFF: 'POWER_OFF'}
 EXPECTED_FOR_HARDWARE = {fake.POWER_ON: (states.ACTIVE, states.RUNNING),

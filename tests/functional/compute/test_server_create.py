@@ -16,7 +16,7 @@ from compute_ext.compute import states
 from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import ironic as fake
 
 
 class ServerCreateTestCase(testtools.TestCase):
@@ -135,7 +135,8 @@ class TestCommandLine(ServerCreateTestCase):
         code = 0
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                manage.main(['--config-file', self.config_file] + list(args))
+                code = manage.main(['--config-file', self.config_file]
+                                   + list(args)) or 0
             except SystemExit as exc:
                 code = exc.code
         return code, out.getvalue(), err.getvalue()
@@ -166,7 +167,7 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
     def setUp(self):
         super().setUp()
         try:
-            from tests.functional.fixtures import baremetal as bm_fixtures
+            from tests.fixtures import baremetal as bm_fixtures
         except ImportError as exc:
             self.skipTest('Bare Metal API not importable yet: %s' % exc)
         self.bm_fixtures = bm_fixtures
@@ -192,3 +193,103 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
                           self.w.conf, self.client, 'web2', node.uuid)
         self.assertEqual([inst.uuid],
                          [i.uuid for i in instance_obj.get_all(self.w.ctx)])
+
+
+class TestServerImport(ServerCreateTestCase):
+    """server import: server create for each line, in one command."""
+
+    def run_import(self, text, **kwargs):
+        out = io.StringIO()
+        failed = server_commands.import_servers(
+            self.w.db, self.w.conf, self.w.client, io.StringIO(text), out,
+            **kwargs)
+        return failed, out.getvalue().splitlines()
+
+    def test_one_line_per_instance(self):
+        first = self.w.node_for('host-a', fake.POWER_ON)
+        second = self.w.node_for('host-b', fake.POWER_OFF)
+        failed, lines = self.run_import(
+            '# name node\nweb-1 %s\n\n  web-2\t%s  \n' % (first, second),
+            project_id='p1')
+        self.assertEqual(0, failed)
+        by_name = {i.name: i for i in self.live_instances()}
+        self.assertEqual(['ok web-1 %s' % by_name['web-1'].uuid,
+                          'ok web-2 %s' % by_name['web-2'].uuid], lines)
+        self.assertEqual(
+            [(first, 'host-a', states.RUNNING, 'p1'),
+             (second, 'host-b', states.SHUTDOWN, 'p1')],
+            [(by_name[n].node, by_name[n].host, by_name[n].power_state,
+              by_name[n].project_id) for n in ('web-1', 'web-2')])
+        for name, node in (('web-1', first), ('web-2', second)):
+            self.assertEqual(by_name[name].uuid,
+                             self.w.ironic.nodes[node]['instance_uuid'])
+        # Each create has a request id of its own, as one command each.
+        request_ids = {instance_actions.get_all(self.w.ctx, i.uuid)[0]
+                       .request_id for i in by_name.values()}
+        self.assertEqual(2, len(request_ids))
+
+    def test_failures_are_reported_and_the_rest_goes_on(self):
+        taken = self.w.node_for(instance_uuid='someone-else')
+        free = self.w.node_for()
+        failed, lines = self.run_import(
+            'a %s\nb f8b7a2b2-0d6c-4a55-92c3-8a3c5ee6b0a1\nc\nd x y\n'
+            'e %s\n' % (taken, free))
+        self.assertEqual(4, failed)
+        self.assertEqual(5, len(lines), lines)
+        self.assertRegex(lines[0], '^failed a: node %s is already '
+                         'associated with instance someone-else$' % taken)
+        self.assertRegex(lines[1], '^failed b: bare metal node .* not found$')
+        self.assertEqual(['failed c: line 3 is not "NAME NODE_UUID"',
+                          'failed d: line 4 is not "NAME NODE_UUID"'],
+                         lines[2:4])
+        (inst,) = self.live_instances()
+        self.assertEqual('ok e %s' % inst.uuid, lines[4])
+        self.assertEqual(('e', free), (inst.name, inst.node))
+
+    def test_unexpected_errors_are_one_line_too(self):
+        node = self.w.node_for()
+        # Still failing after the client's retries.
+        self.w.ironic.script('GET', node, 503, 'Service Unavailable',
+                             times=100)
+        failed, lines = self.run_import('a %s\n' % node)
+        self.assertEqual(1, failed)
+        (line,) = lines
+        self.assertTrue(line.startswith('failed a: '), line)
+        self.assertEqual([], self.live_instances())
+
+
+class TestServerImportCommand(TestCommandLine):
+    """compute-ext-manage server import FILE|-, argv to exit code."""
+
+    def test_from_a_file(self):
+        nodes = [self.w.node_for(), self.w.node_for()]
+        path = os.path.join(os.path.dirname(self.config_file), 'pairs')
+        with open(path, 'w') as handle:
+            handle.write('s-0 %s\ns-1 %s\n' % tuple(nodes))
+        code, out, err = self.run_manage('server', 'import', path,
+                                         '--user', 'u7')
+        self.assertEqual(0, code, err)
+        self.assertEqual(['ok s-0', 'ok s-1'],
+                         [' '.join(line.split()[:2])
+                          for line in out.splitlines()])
+        self.assertEqual({'u7'}, {i.user_id for i in self.live_instances()})
+
+    def test_from_stdin_exits_1_when_any_failed(self):
+        node = self.w.node_for()
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.stdin', io.StringIO('ok-1 %s\nbad-1 %s\n' % (node, node))))
+        code, out, err = self.run_manage('server', 'import', '-')
+        self.assertEqual(1, code, err)
+        lines = out.splitlines()
+        self.assertTrue(lines[0].startswith('ok ok-1 '), lines)
+        self.assertRegex(lines[1], '^failed bad-1: node %s is already '
+                         'associated' % node)
+
+    def test_unreadable_file_is_one_line(self):
+        code, out, err = self.run_manage('server', 'import',
+                                         '/nonexistent/pairs')
+        self.assertEqual(2, code)
+        self.assertEqual('', out)
+        self.assertEqual(
+            'compute-ext-manage: cannot read /nonexistent/pairs: No such '
+            'file or directory', err.strip())

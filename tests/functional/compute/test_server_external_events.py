@@ -9,7 +9,7 @@ import webob
 from compute_ext.compute import states
 from compute_ext.objects import instance_actions as action_obj
 from compute_ext.objects import instances as instance_obj
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
 
 URL = '/v2.1/os-server-external-events'
 

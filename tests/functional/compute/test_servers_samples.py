@@ -15,10 +15,10 @@ import testscenarios
 import testtools
 
 from compute_ext.objects import instance_actions as action_obj
+from tests.fixtures import samples
+from tests.fixtures.samples import Row
 from tests.functional.compute import gabbi_fixtures
 from tests.functional.compute import test_services_samples as live
-from tests import samples
-from tests.samples import Row
 
 SERVER = gabbi_fixtures.ADMIN_ACTIVE
 REQUEST_ID = 'req-e0a7ed34-899c-4b4d-8637-11ca627346ef'

@@ -12,8 +12,8 @@ import webob
 
 from compute_ext.db import models
 from compute_ext.objects import services as service_obj
-from tests import dbfixture
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import dbfixture
 
 COMPUTE = service_obj.COMPUTE_BINARY
 

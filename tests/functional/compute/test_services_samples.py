@@ -14,10 +14,10 @@ import testtools
 import webob
 
 from compute_ext.objects import services as service_obj
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import samples
+from tests.fixtures.samples import Row
 from tests.functional.compute import gabbi_fixtures
-from tests.functional.fixtures import compute as compute_fixtures
-from tests import samples
-from tests.samples import Row
 
 LIST = '/v2.1/os-services'
 BY_ID = '/v2.1/os-services/{compute_uuid}'

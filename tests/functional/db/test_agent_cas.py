@@ -16,8 +16,8 @@ from compute_ext.compute import states
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
 from compute_ext import servicegroup
-from tests import dbfixture
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import dbfixture
+from tests.fixtures import ironic as fake
 
 
 class AgentCASTestCase(testscenarios.WithScenarios, testtools.TestCase):

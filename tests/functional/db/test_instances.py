@@ -14,7 +14,7 @@ from compute_ext.compute import states
 from compute_ext import exception
 from compute_ext.objects import instance_actions as action_obj
 from compute_ext.objects import instances as instance_obj
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 T0 = datetime.datetime(2026, 3, 1, 12, 0, 0)
 

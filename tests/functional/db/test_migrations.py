@@ -18,7 +18,7 @@ import testtools
 from baremetal_notifier.db import models as baremetal_models
 from compute_ext.db import models as compute_models
 import db_migrations
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 MODELS = {
     'compute': compute_models.Base.metadata,

@@ -8,8 +8,8 @@ import testtools
 from baremetal_notifier.conductor import locks
 from baremetal_notifier import exception
 from baremetal_notifier.objects import node_power
-from tests import dbfixture
-from tests.functional.baremetal import test_conductor_fixtures as cf
+from tests.fixtures import conductor as cf
+from tests.fixtures import dbfixture
 
 INSTANCE = '5e4d3c2b-1a09-4f8e-8d7c-6b5a4f3e2d1c'
 

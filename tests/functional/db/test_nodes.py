@@ -11,8 +11,8 @@ import testtools
 from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.objects import nodes as node_obj
-from tests import dbfixture
-from tests.functional.fixtures import baremetal
+from tests.fixtures import baremetal
+from tests.fixtures import dbfixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

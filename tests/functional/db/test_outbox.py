@@ -1,7 +1,7 @@
 """The event outbox on SQLite, PostgreSQL and MariaDB.
 
 Rows are written with enqueue_power_update and drained by real senders
-into a scripted Compute API (test_notifier_client.ScriptedComputeAPI).
+into a scripted Compute API (tests/fixtures/compute_peer.py).
 """
 
 import datetime
@@ -16,8 +16,8 @@ from baremetal_notifier.notifier import outbox as sender_mod
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
 from powerbridge import db as db_utils
-from tests import dbfixture
-from tests.functional.baremetal import test_notifier_client as peer
+from tests.fixtures import compute_peer as peer
+from tests.fixtures import dbfixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

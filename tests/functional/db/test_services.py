@@ -12,7 +12,7 @@ from compute_ext import context as compute_context
 from compute_ext.db import models
 from compute_ext import exception
 from compute_ext.objects import services as service_obj
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 COMPUTE = service_obj.COMPUTE_BINARY
 

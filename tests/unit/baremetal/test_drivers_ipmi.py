@@ -13,7 +13,7 @@ import testtools
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier.drivers import ipmi_engine
-from baremetal_notifier.drivers import pyghmi_loop
+from powerbridge import pyghmi_compat
 
 SECRET = b'S3cr3t-pw'
 
@@ -72,7 +72,7 @@ class EngineTest(testtools.TestCase):
             return sess
 
         self.useFixture(fixtures.MockPatchObject(
-            pyghmi_loop, 'AsyncLoginSession', side_effect=factory))
+            pyghmi_compat, 'AsyncLoginSession', side_effect=factory))
         self.engine = ipmi_engine.IpmiEngine(login_timeout=6,
                                              command_timeout=4, window=8)
         self.results = {}

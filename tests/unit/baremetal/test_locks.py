@@ -5,7 +5,7 @@ import testtools
 from baremetal_notifier.conductor import locks
 from baremetal_notifier import exception
 from baremetal_notifier.objects import node_power
-from tests.functional.baremetal import test_conductor_fixtures as cf
+from tests.fixtures import conductor as cf
 
 
 class LocksTestCase(testtools.TestCase):

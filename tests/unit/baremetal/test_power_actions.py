@@ -10,7 +10,7 @@ from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import fake
 from baremetal_notifier import exception
 from baremetal_notifier.objects import node_power
-from tests.functional.baremetal import test_conductor_fixtures as cf
+from tests.fixtures import conductor as cf
 
 ON, OFF = base.POWER_ON, base.POWER_OFF
 INSTANCE = '0b8f7c9e-3a2d-4e5f-8a1b-6c7d8e9f0a1b'

@@ -8,7 +8,7 @@ import testtools
 from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import fake
-from tests.functional.baremetal import test_conductor_fixtures as cf
+from tests.fixtures import conductor as cf
 
 ON, OFF = base.POWER_ON, base.POWER_OFF
 INSTANCE = '7d6c0e3a-4b1f-4f1e-9a57-2f0d3c1b9e01'

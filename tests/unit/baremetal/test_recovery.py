@@ -4,7 +4,7 @@ import testtools
 
 from baremetal_notifier.drivers import base
 from baremetal_notifier.objects import node_power
-from tests.functional.baremetal import test_conductor_fixtures as cf
+from tests.fixtures import conductor as cf
 
 ON, OFF = base.POWER_ON, base.POWER_OFF
 INSTANCE = '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a'

@@ -7,7 +7,7 @@ from compute_ext.compute import power_update
 from compute_ext.compute import states
 from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import ironic as fake
 
 
 class ActionsTestCase(testtools.TestCase):

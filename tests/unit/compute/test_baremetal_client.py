@@ -3,7 +3,7 @@
 import testtools
 
 from compute_ext.compute import baremetal
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import ironic as fake
 
 LOCKED = ('Node %s is locked by host other-conductor, please retry after '
           'the current operation is completed.')

@@ -95,7 +95,7 @@ class TestFaultWrapper(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.log = self.useFixture(fixtures.FakeLogger(
-            name='compute_ext.fault_wrap'))
+            name='powerbridge.fault_wrap'))
 
     def _get(self, app, **headers):
         return webob.Request.blank('/v2.1/x', headers=headers).get_response(

@@ -10,8 +10,8 @@ from compute_ext import context as compute_context
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
 from compute_ext import servicegroup
-from tests import dbfixture
-from tests.functional.fixtures import compute as compute_fixtures
+from tests.fixtures import compute as compute_fixtures
+from tests.fixtures import dbfixture
 
 NODES = [str(uuid.UUID(int=i * 7919 + 1)) for i in range(64)]
 

@@ -61,6 +61,13 @@ class TestParse(testtools.TestCase):
         self.assertEqual(microversion.MAX_VERSION,
                          microversion.parse({LEGACY: 'latest'}))
 
+    def test_latest_is_case_insensitive(self):
+        # As on the Bare Metal API: one rule for both.
+        self.assertEqual(microversion.MAX_VERSION,
+                         microversion.parse({NEW: 'compute LATEST'}))
+        self.assertEqual(microversion.MAX_VERSION,
+                         microversion.parse({LEGACY: 'Latest'}))
+
     def test_parsed_version_knows_the_range(self):
         version = microversion.parse({NEW: 'compute 2.53'})
         self.assertTrue(version.matches((2, 53)))
@@ -82,7 +89,6 @@ class TestParseErrors(testscenarios.WithScenarios, testtools.TestCase):
         ('leading zero major', {'value': '02.1', 'code': 400}),
         ('three parts', {'value': '2.1.1', 'code': 400}),
         ('negative', {'value': '-2.1', 'code': 400}),
-        ('uppercase latest', {'value': 'LATEST', 'code': 400}),
         ('empty legacy', {'value': '', 'code': 400, 'legacy': True}),
         # Well formed but not served: 406.
         ('zero minor', {'value': '2.0', 'code': 406}),
@@ -91,6 +97,9 @@ class TestParseErrors(testscenarios.WithScenarios, testtools.TestCase):
         ('major 3', {'value': '3.0', 'code': 406}),
         ('major 1', {'value': '1.1', 'code': 406}),
         ('huge', {'value': '2.' + '9' * 40, 'code': 406}),
+        # More digits than int() converts: still a 406, not a crash.
+        ('enormous minor', {'value': '2.' + '9' * 5000, 'code': 406}),
+        ('enormous major', {'value': '9' * 5000 + '.1', 'code': 406}),
     ]
 
     def test_refused(self):

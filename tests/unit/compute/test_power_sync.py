@@ -10,7 +10,7 @@ from compute_ext.compute import power_sync
 from compute_ext.compute import states
 from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
-from tests.unit.compute import test_baremetal_client_fixture as fake
+from tests.fixtures import ironic as fake
 
 ON, OFF = fake.POWER_ON, fake.POWER_OFF
 ACTIVE, STOPPED = states.ACTIVE, states.STOPPED

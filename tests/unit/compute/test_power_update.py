@@ -11,7 +11,7 @@ from compute_ext.compute import power_update
 from compute_ext.compute import states
 from compute_ext.objects import instance_actions as action_obj
 from compute_ext.objects import instances as instance_obj
-from tests import dbfixture
+from tests.fixtures import dbfixture
 
 TASK_STATES = (None, states.POWERING_ON, states.POWERING_OFF, 'rebooting')
 VM_STATES = (states.ACTIVE, states.BUILDING, states.STOPPED, states.PAUSED,

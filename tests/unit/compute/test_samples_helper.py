@@ -1,8 +1,8 @@
-"""tests/samples.py: the keys-and-types comparison other tests rely on."""
+"""tests/fixtures/samples.py: the keys-and-types comparison of samples."""
 
 import testtools
 
-from tests import samples
+from tests.fixtures import samples
 
 
 class TestShapeDifferences(testtools.TestCase):

@@ -1,4 +1,9 @@
-"""The request body limit: 413 overLimit, declared length or chunked."""
+"""The request body limit: 413 overLimit, declared length or chunked.
+
+The limiter is oslo.middleware's: a declared length over the limit never
+reaches the application; a chunked body reaches it behind a reader that
+refuses to read past the limit.
+"""
 
 import io
 import json
@@ -7,8 +12,8 @@ import testtools
 import webob
 import webob.dec
 
-from powerbridge import sizelimit
 from compute_ext import fault_wrap
+from powerbridge import deploy
 
 LIMIT = 114688  # Nova's default [api] max_request_body_size
 
@@ -18,11 +23,14 @@ class EchoLength:
 
     def __init__(self):
         self.calls = 0
+        self.bodies = []
 
     @webob.dec.wsgify
     def __call__(self, req):
         self.calls += 1
-        return webob.Response(json_body={'read': len(req.body)})
+        body = req.body
+        self.bodies.append(body)
+        return webob.Response(json_body={'read': len(body)})
 
 
 class TestRequestBodySizeLimiter(testtools.TestCase):
@@ -32,7 +40,7 @@ class TestRequestBodySizeLimiter(testtools.TestCase):
         self.inner = EchoLength()
         # The same order as the Compute API's middleware tuple.
         self.app = fault_wrap.FaultWrapper(
-            sizelimit.RequestBodySizeLimiter(self.inner, LIMIT))
+            deploy.body_size_limit(LIMIT)(self.inner))
 
     def _put(self, size, chunked=False, accept=None):
         req = webob.Request.blank('/v2.1/os-services/enable', method='PUT')
@@ -47,14 +55,17 @@ class TestRequestBodySizeLimiter(testtools.TestCase):
             req.accept = accept
         return req.get_response(self.app)
 
-    def assertOverLimit(self, response):
+    def assertOverLimit(self, response, chunked=False):
         self.assertEqual(413, response.status_int)
         self.assertEqual('application/json', response.content_type)
         body = json.loads(response.body)
         self.assertEqual(['overLimit'], list(body))
         self.assertEqual(413, body['overLimit']['code'])
         self.assertTrue(body['overLimit']['message'])
-        self.assertEqual(0, self.inner.calls)
+        # A chunked body's length is only known by reading it: the
+        # application is called, but never gets the body.
+        self.assertEqual(1 if chunked else 0, self.inner.calls)
+        self.assertEqual([], self.inner.bodies)
 
     def test_120k_body_is_refused(self):
         self.assertOverLimit(self._put(120 * 1024))
@@ -64,14 +75,16 @@ class TestRequestBodySizeLimiter(testtools.TestCase):
             self.assertOverLimit(self._put(120 * 1024, accept=accept))
 
     def test_chunked_120k_body_is_refused(self):
-        self.assertOverLimit(self._put(120 * 1024, chunked=True))
+        self.assertOverLimit(self._put(120 * 1024, chunked=True),
+                             chunked=True)
 
     def test_body_at_the_limit_passes(self):
         response = self._put(LIMIT)
         self.assertEqual({'read': LIMIT}, response.json_body)
 
     def test_one_byte_over_is_refused(self):
-        self.assertOverLimit(self._put(LIMIT + 1, chunked=True))
+        self.assertOverLimit(self._put(LIMIT + 1, chunked=True),
+                             chunked=True)
 
     def test_chunked_body_under_the_limit_is_handed_on_whole(self):
         response = self._put(1000, chunked=True)

@@ -1,0 +1,61 @@
+"""Build a WSGI application from a route table and a middleware tuple.
+
+Each API names its middleware, outermost first, in its own deploy.py and
+says there why that order; the pieces both use are built here. Where
+oslo.middleware already does the job (request ids, proxy headers, the
+body size limit) it is used as it is.
+"""
+
+from oslo_config import cfg
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+from oslo_middleware import sizelimit
+
+
+def wrap(application, middleware):
+    """``application`` inside ``middleware``: ``app -> app`` factories,
+    outermost first."""
+    for factory in reversed(middleware):
+        application = factory(application)
+    return application
+
+
+def proxy_headers(conf):
+    """HTTPProxyToWSGI: the scheme and host a TLS-terminating proxy saw,
+    for the links in responses. Off unless ``[oslo_middleware]
+    enable_proxy_headers_parsing`` is set."""
+    return lambda app: http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+
+
+def request_ids(conf, compat_headers=()):
+    """oslo.middleware's RequestId: a ``req-<uuid>`` for every request,
+    echoed in ``x-openstack-request-id`` and ``compat_headers``, and a
+    well-formed inbound ``X-OpenStack-Request-ID`` kept as the global one.
+    oslo.context's ``from_environ`` reads both."""
+
+    def factory(app):
+        middleware = request_id.RequestId(app, conf)
+        # An instance attribute: the class attribute is shared.
+        middleware.compat_headers = list(compat_headers)
+        return middleware
+    return factory
+
+
+def body_size_limit(max_size):
+    """oslo.middleware's RequestBodySizeLimiter at ``max_size`` bytes.
+
+    A declared length over the limit is refused at once; a chunked body
+    is read through a LimitingReader that raises a 413 as soon as the
+    reader (a handler's JSON decoding) passes the limit. The service's
+    FaultWrapper and handler decorator give either its own error body.
+    """
+    # The limiter reads its limit from [oslo_middleware]; a ConfigOpts of
+    # its own keeps the operator's option where it is, [api].
+    limits = cfg.ConfigOpts()
+
+    def factory(app):
+        limiter = sizelimit.RequestBodySizeLimiter(app, limits)
+        limits.set_override('max_request_body_size', max_size,
+                            group='oslo_middleware')
+        return limiter
+    return factory

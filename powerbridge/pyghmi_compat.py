@@ -1,0 +1,412 @@
+"""Every use of pyghmi's private names, in one place.
+
+The IPMI driver (baremetal_notifier.drivers) and the virtual BMCs
+(powerbridge.vbmc) work around pyghmi's socket and login pitfalls through
+its internals; doc/source/ipmi.rst gives the reasons and measurements, and
+how to upgrade. Importing this module with any pyghmi but
+:data:`EXPECTED_VERSION` raises :class:`PyghmiVersionError`; otherwise it
+changes nothing in pyghmi (see :func:`install_client_patches`).
+"""
+
+import collections
+import importlib.metadata
+import math
+import random
+import select
+import socket
+import threading
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+# Keep equal to the pin in requirements.txt (a unit test checks).
+EXPECTED_VERSION = '1.6.19'
+
+
+class PyghmiVersionError(ImportError):
+    """The installed pyghmi is not the release this module supports.
+
+    An ImportError naming ``pyghmi``: the console scripts report it as one
+    line and let other import errors through.
+    """
+
+
+def check_version():
+    """Raise PyghmiVersionError unless pyghmi EXPECTED_VERSION is installed."""
+    try:
+        found = importlib.metadata.version('pyghmi')
+    except importlib.metadata.PackageNotFoundError:
+        found = 'none installed'
+    if found != EXPECTED_VERSION:
+        raise PyghmiVersionError(
+            'pyghmi %s is required (powerbridge relies on its internals, see '
+            'doc/source/ipmi.rst), found %s'
+            % (EXPECTED_VERSION, found), name='pyghmi')
+
+
+# NOTE: before importing pyghmi's private modules, which another release may
+# have moved: the operator gets the version line, not their ImportError.
+check_version()
+
+from pyghmi.ipmi import bmc as pyghmi_bmc  # noqa: E402
+from pyghmi.ipmi.private import constants  # noqa: E402
+from pyghmi.ipmi.private import serversession  # noqa: E402
+from pyghmi.ipmi.private import session as ipmisession  # noqa: E402
+from pyghmi.ipmi.private import util as ipmiutil  # noqa: E402
+
+# Set Session Privilege Level (netfn App, command 3Bh).
+_NETFN_APP = 6
+_CMD_SET_SESSION_PRIV = 0x3b
+_PRIV_ADMIN = 4
+_PRIV_OPERATOR = 3
+# RMCP+ status codes, IPMI 2.0 table 13-15.
+_RMCP_UNAUTHORIZED_NAME = 0x0d
+_RMCP_NO_CIPHER_SUITE_MATCH = 0x11
+# RAKP-HMAC-SHA1, the only authentication algorithm pyghmi's server has.
+_AUTH_RAKP_HMAC_SHA1 = 1
+PAYLOAD_OPEN_SESSION_REQUEST = 0x10
+
+_PATCH_LOCK = threading.Lock()
+_patched = False
+
+
+# -- client side: the driver's loop thread -----------------------------------
+
+def _recvfrom_nonblocking(sock, size):
+    try:
+        return sock.recvfrom(size, socket.MSG_DONTWAIT)
+    except OSError:
+        return None
+
+
+def _sendto_plain(sock, packet, sockaddr):
+    try:
+        sock.sendto(packet, sockaddr)
+    except OSError:
+        # UDP: a failed send is a lost packet; the retransmit timer copes.
+        pass
+
+
+class _PollSelect:
+    """Stands in for the ``select`` module inside pyghmi's session code.
+
+    select() raises ValueError for a descriptor above 1023, which kills
+    pyghmi's I/O thread in a process with many files open; poll() does not.
+    """
+
+    @staticmethod
+    def select(rlist, wlist, xlist, timeout=None):
+        poller = select.poll()
+        byfd = {}
+        for sock in rlist:
+            byfd[sock.fileno()] = sock
+            poller.register(sock, select.POLLIN)
+        # NOTE: round up, or a 0.4 ms timeout becomes a busy 0 ms poll.
+        msecs = None if timeout is None else max(0, math.ceil(timeout * 1000))
+        ready = poller.poll(msecs)
+        return [byfd[fd] for fd, _event in ready if fd in byfd], [], []
+
+
+def install_client_patches(initial_timeout=None):
+    """Make pyghmi's client socket I/O race-free; idempotent, process-wide.
+
+    Nothing toggles the shared socket's blocking mode any more (a race that
+    froze every session) and the I/O thread waits with poll().
+    ``initial_timeout``: first retransmit timer, stock 0.5 s (+ jitter).
+    """
+    global _patched
+    with _PATCH_LOCK:
+        if not _patched:
+            ipmisession._io_recvfrom = _recvfrom_nonblocking
+            ipmisession._io_sendto = _sendto_plain
+            if hasattr(select, 'poll'):
+                ipmisession.select = _PollSelect
+            _patched = True
+        if initial_timeout is not None:
+            ipmisession.initialtimeout = float(initial_timeout)
+
+
+def command_finished(sess):
+    """Clean up after a callback-mode command, as pyghmi leaves it to us.
+
+    Without this the session's next command waits in ``_cmdwait``.
+    """
+    sess.incommand = False
+    while sess.evq:
+        sess.evq.popleft().set()
+
+
+class AsyncLoginSession(ipmisession.Session):
+    """A client session whose login never waits inside the loop.
+
+    Stock ``_got_rakp4`` ends with ``_req_priv_level``, a synchronous Set
+    Session Privilege Level that can stall the whole loop 0.5-1 s per
+    login. Here it goes out from the top of the next tick and its reply
+    completes the login. Pass credentials as bytes (see the doc page).
+    """
+
+    def _req_priv_level(self):
+        self.logged = 1
+        self.logoutexpiry = None
+        self.maxtimeout = 4
+        # NOTE: no silent re-login (its resend waits in _cmdwait); the
+        # engine retries with a fresh session instead.
+        self.logontries = 0
+        # NOTE: never send from inside a pyghmi callback: _parse_ipmi_payload
+        # then deletes the new request's entry and its reply is dropped.
+        # iterwaiters run at the top of the next wait_for_rsp.
+        ipmisession.Session.iterwaiters.append(self._send_priv_request)
+
+    def _send_priv_request(self, _ignored=None):
+        if self.broken or not self.logging:
+            return
+        try:
+            self.raw_command(netfn=_NETFN_APP, command=_CMD_SET_SESSION_PRIV,
+                             data=[self.privlevel],
+                             callback=self._got_priv_level)
+        except Exception as exc:
+            # NOTE: pyghmi's IpmiException often has the text 'None'.
+            text = str(exc)
+            self._login_failed(text if text and text != 'None'
+                               else 'session lost during login')
+
+    def _got_priv_level(self, response):
+        command_finished(self)
+        if 'error' in response:
+            self._login_failed(response['error'])
+            return
+        code = response.get('code')
+        if code in (0x80, 0x81) and self.privlevel == _PRIV_ADMIN:
+            # Some BMCs refuse admin only at this step; ask for operator.
+            self.privlevel = _PRIV_OPERATOR
+            ipmisession.Session.iterwaiters.append(self._send_priv_request)
+            return
+        if code:
+            self._login_failed(ipmi_error(
+                response, suffix=' while requesting privilege level %d'
+                % self.privlevel))
+            return
+        self.logging = False
+        with ipmiutil.protect(ipmisession.KEEPALIVE_SESSIONS):
+            ipmisession.Session.keepalive_sessions[self] = {
+                'ipmisession': self,
+                'timeout': (ipmiutil._monotonic_time() + ipmisession.MAX_IDLE
+                            - random.random() * 4.9)}
+        self.onlogon({'success': True})
+
+    def _login_failed(self, message):
+        self.logged = 0
+        self.onlogpayload = None
+        self.logging = False
+        self.onlogon({'error': message})
+
+
+def session_ready(sess):
+    """True if a command can be sent on sess now (no keepalive in flight)."""
+    return (sess is not None and sess.logged and not sess.logging
+            and not sess.broken and not sess._isincommand())
+
+
+def break_session(sess):
+    """Abandon sess without blocking; late callbacks must be ignored.
+
+    ``_mark_broken`` waits in ``_cmdwait`` while a command is in flight,
+    so the in-command flag is cleared first.
+    """
+    command_finished(sess)
+    try:
+        sess._mark_broken()
+    except Exception:
+        LOG.debug('Ignoring an error while abandoning an IPMI session',
+                  exc_info=True)
+
+
+def ipmi_error(response, suffix=''):
+    """The error text for a reply's completion code, or '' if none."""
+    return ipmiutil.get_ipmi_error(response, suffix=suffix)
+
+
+def run_tick(timeout):
+    """Run pyghmi's client event loop for up to timeout seconds."""
+    ipmisession.Session.wait_for_rsp(timeout)
+
+
+def io_thread():
+    """pyghmi's I/O thread, or None before the first session starts it."""
+    return ipmisession.iothread
+
+
+def wake_io_thread():
+    """Make a waiting run_tick() return early.
+
+    A 1-byte datagram to pyghmi's own socket wakes its I/O thread, which
+    wakes the tick; pyghmi ignores short packets and pokes itself so.
+    """
+    sockets, myself = ipmisession.iosockets, ipmisession.myself
+    if not sockets or myself is None:
+        return
+    try:
+        sockets[0].sendto(b'\x01', (myself, sockets[0].getsockname()[1]))
+    except OSError:
+        pass
+
+
+# -- server side: the virtual BMCs' loop thread -------------------------------
+
+# Public, but imported from here so that the version check runs first.
+Bmc = pyghmi_bmc.Bmc
+
+class ServerSocket:
+    """A BMC's UDP socket as pyghmi's server code sees it.
+
+    ``sendto`` goes to ``transmit(data, sockaddr)`` (where faults apply);
+    ``setblocking`` is a no-op, because stock ``_io_sendto`` makes the
+    socket blocking before each send, and a blocked read froze whole BMC
+    processes. The real socket stays non-blocking.
+    """
+
+    __slots__ = ('sock', 'transmit')
+
+    def __init__(self, sock, transmit):
+        self.sock = sock
+        self.transmit = transmit
+
+    def sendto(self, data, sockaddr):
+        self.transmit(data, sockaddr)
+
+    def setblocking(self, flag):
+        pass
+
+    def getsockname(self):
+        return self.sock.getsockname()
+
+    def fileno(self):
+        return self.sock.fileno()
+
+
+def init_server(bmc, serversocket, authdata, bmcuuid, mfgid, prodid):
+    """Set what ``IpmiServer.__init__`` sets, without opening a socket.
+
+    Its own socket would join pyghmi's select()-based I/O thread, which
+    cannot watch descriptors above 1023 and reads every socket on every
+    wakeup; the fleet reads the sockets itself.
+    """
+    bmc.serversocket = serversocket
+    bmc.port = serversocket.getsockname()[1]
+    bmc.authdata = authdata
+    bmc.uuid = bmcuuid
+    bmc.kg = None
+    bmc.timeout = 60
+    bmc.pktqueue = collections.deque()
+    bmc.revision = 1
+    bmc.deviceid = 0x20
+    bmc.firmwaremajor = 1
+    bmc.firmwareminor = 0
+    bmc.ipmiversion = 2
+    bmc.additionaldevices = 0
+    bmc.mfgid = mfgid
+    bmc.prodid = prodid
+    # Channel 1, IPMI 2.0 only, non-null user names, no OEM data.
+    bmc.authcap = bytes([0, 1, 0b10000000, 0b00000100, 0b00000010,
+                         0, 0, 0, 0])
+
+
+def find_server_session(bmc, sockaddr):
+    """The bmc's session with the client at sockaddr, or None."""
+    handlers = ipmisession.Session.bmc_handlers.get(sockaddr)
+    return handlers.get(bmc.port) if handlers else None
+
+
+def deliver(session, data, sockaddr):
+    """Hand one datagram to a server session, as pyghmi's I/O thread would."""
+    session.pktqueue.append((data, sockaddr, session.bmc.serversocket, True))
+    session.process_pktqueue()
+
+
+def open_server_session(bmc, sockaddr, request):
+    """A BmcServerSession for an RMCP+ Open Session Request datagram."""
+    return BmcServerSession(bmc.authdata, bmc.kg, sockaddr,
+                            bmc.serversocket, request[16:], bmc.uuid,
+                            bmc=bmc)
+
+
+class BmcServerSession(serversession.ServerSession):
+    """One client's RMCP+ session with a virtual BMC.
+
+    Expects of ``bmc``: ``port``, ``count(name)``,
+    ``sessionless_data(data, sockaddr)`` and ``session_closed(session)``.
+    """
+
+    def create_open_session_response(self, request):
+        # NOTE: stock answers cipher suite 3 (SHA1) whatever was proposed;
+        # pyghmi's client proposes 17 (SHA256), believes the answer and
+        # fails on RAKP2. "No cipher suite match" makes it retry with SHA1.
+        if (len(request) >= 16
+                and request[12] & 0x3f != _AUTH_RAKP_HMAC_SHA1):
+            self.clientsessionid = request[4:8]
+            return (bytearray([request[0], _RMCP_NO_CIPHER_SUITE_MATCH,
+                               0, 0]) + self.clientsessionid)
+        return super().create_open_session_response(request)
+
+    def _got_rakp1(self, data):
+        # NOTE: stock ignores an unknown user, so the client only fails
+        # after its login timeout; real BMCs say so in RAKP2.
+        if len(data) >= 28 and data[27]:
+            name = bytes(data[28:28 + data[27]]).decode('utf-8', 'replace')
+            if self.authdata.get(name) is None:
+                self.bmc.count('unknown_user')
+                reply = (bytearray([data[0], _RMCP_UNAUTHORIZED_NAME, 0, 0])
+                         + self.clientsessionid)
+                self.send_payload(reply, constants.payload_types['rakp2'],
+                                  retry=False)
+                return
+        super()._got_rakp1(data)
+
+    def _handle_ipmi_packet(self, data, sockaddr=None, qent=None):
+        if len(data) >= 13 and data[4] in (0, 2):
+            if data[5:13] == b'\x00' * 8:
+                # NOTE: an IPMI 1.5 sessionless request: the client starts
+                # over on this port. Stock deletes bmc_handlers[clientaddr],
+                # the sessions of every BMC in the process with this client
+                # port (a pyghmi client shares one port among many BMCs).
+                self.forget()
+                self.bmc.sessionless_data(data, sockaddr)
+                return None
+        if len(data) >= 10 and data[4] == 6:
+            payload_type = data[5] & 0x3f
+            if payload_type == 0 and data[6:10] == b'\x00\x00\x00\x00':
+                # IPMI 2.0 outside any session (ipmitool's Get Channel
+                # Cipher Suites); the session code would drop it.
+                self.bmc.sessionless_data(data, sockaddr)
+                return None
+            if (payload_type == PAYLOAD_OPEN_SESSION_REQUEST
+                    and self.integrityalgo):
+                # A new handshake over an established session: this object
+                # holds the old keys and would sign the answers with them.
+                self.forget()
+                self.bmc.sessionless_data(data, sockaddr)
+                return None
+        return super()._handle_ipmi_packet(data, sockaddr=sockaddr,
+                                           qent=qent)
+
+    def sessionless_data(self, data, sockaddr):
+        # NOTE: process_pktqueue hands a packet for a session that has just
+        # closed to this method, which ServerSession lacks; the
+        # AttributeError used to end the loop shared by all BMCs.
+        self.bmc.sessionless_data(data, sockaddr)
+
+    def close_server_session(self):
+        # Close Session is answered; later packets are sessionless data.
+        self.forget()
+
+    def forget(self):
+        """Drop only this BMC's entry for this client address."""
+        handlers = ipmisession.Session.bmc_handlers.get(self.sockaddr)
+        if handlers is not None and handlers.get(self.bmc.port) is self:
+            handlers.pop(self.bmc.port, None)
+        self.bmc.session_closed(self)
+
+    def __repr__(self):
+        return '<BmcServerSession bmc=%s client=%s>' % (self.bmc.port,
+                                                        self.sockaddr)

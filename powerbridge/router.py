@@ -1,0 +1,57 @@
+"""Dispatch from a declarative route table: ``{path: {method: handler}}``.
+
+As in Placement, routes only match the path; the path's methods are then
+looked up here, so a known path with an unknown method is a 405 with an
+``Allow`` header, and an unknown path a 404, both in the service's own
+error shape. Paths take no regular expressions: each handler turns a bad
+id into its own specific 404.
+"""
+
+import routes
+import webob.dec
+
+NOT_FOUND = 'The resource could not be found.'
+NOT_ALLOWED = 'The method %(method)s is not allowed for this resource.'
+
+
+class Router:
+    """A WSGI application calling ``handler(req)`` for each request.
+
+    :param route_table: ``{path: {method: handler}}``; paths are tried in
+        order, so ``/nodes/detail`` goes before ``/nodes/{node_ident}``.
+    :param error_response: ``(code, message, headers) -> Response``.
+    :param not_allowed: the 405 message, formatted with ``method``.
+    :param ignored_args: path variables the handlers never see (Nova's
+        optional project id).
+    :param strip_trailing_slash: serve ``/path/`` as ``/path`` (Ironic).
+    """
+
+    def __init__(self, route_table, error_response, not_allowed=NOT_ALLOWED,
+                 ignored_args=(), strip_trailing_slash=False):
+        self._methods = dict(route_table)
+        self._error_response = error_response
+        self._not_allowed = not_allowed
+        self._ignored_args = tuple(ignored_args)
+        self._strip = strip_trailing_slash
+        self._mapper = routes.Mapper()
+        for path in self._methods:
+            self._mapper.connect(None, path, declared=path)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        path = req.path_info
+        if self._strip:
+            path = path.rstrip('/') or '/'
+        match = self._mapper.match(path)
+        if match is None:
+            return self._error_response(404, NOT_FOUND, None)
+        methods = self._methods[match.pop('declared')]
+        handler = methods.get(req.method)
+        if handler is None:
+            return self._error_response(
+                405, self._not_allowed % {'method': req.method},
+                {'Allow': ', '.join(sorted(methods))})
+        for name in self._ignored_args:
+            match.pop(name, None)
+        req.environ['wsgiorg.routing_args'] = ((), match)
+        return handler(req)

@@ -1,0 +1,149 @@
+"""The conductor's bounded worker pool and NoFreeConductorWorker, with a
+real pool, a real database and a fake driver whose actions block."""
+
+import threading
+
+import fixtures
+import futurist
+import testtools
+
+from baremetal_notifier.conductor import workers
+from baremetal_notifier.drivers import base
+from baremetal_notifier.drivers import fake
+from baremetal_notifier import exception
+from tests.fixtures import conductor as cf
+
+ON, OFF = base.POWER_ON, base.POWER_OFF
+# A bound on waits for another thread; passing tests take far less.
+WAIT = 30
+NO_WORKERS = ('Requested action cannot be performed due to lack of free '
+              'conductor workers.')
+
+
+class _BlockingDriver(fake.FakePowerDriver):
+    """Power actions block until the test sets ``gate``."""
+
+    def __init__(self):
+        super().__init__()
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def set_power_state(self, target, state, timeout):
+        self.entered.release()
+        self.gate.wait(WAIT)
+        return super().set_power_state(target, state, timeout)
+
+
+class TestBoundedPool(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.gate = threading.Event()
+        self.addCleanup(self.gate.set)
+
+    def pool(self, size):
+        pool = workers.BoundedPool(size)
+        self.addCleanup(pool.shutdown)
+        return pool
+
+    def test_refuses_at_once_when_every_worker_is_busy(self):
+        pool = self.pool(3)
+        # Submitted back to back, before any worker thread even runs: all
+        # three are taken (no false refusal while threads spin up).
+        futures = [pool.submit(self.gate.wait, WAIT) for _ in range(3)]
+        self.assertRaises(futurist.RejectedSubmission, pool.submit,
+                          self.gate.wait, WAIT)
+        self.assertEqual(3, pool.in_flight)
+        self.gate.set()
+        for future in futures:
+            self.assertTrue(future.result(WAIT))
+        self.assertEqual(0, pool.in_flight)
+        self.assertEqual('done', pool.submit(lambda: 'done').result(WAIT))
+
+    def test_a_finished_item_frees_its_worker(self):
+        pool = self.pool(1)
+        first = threading.Event()
+        busy = pool.submit(first.wait, WAIT)
+        self.assertRaises(futurist.RejectedSubmission, pool.submit, print)
+        first.set()
+        busy.result(WAIT)
+        self.assertEqual(7, pool.submit(lambda: 7).result(WAIT))
+
+    def test_a_failed_item_frees_its_worker(self):
+        pool = self.pool(1)
+        self.assertRaises(ZeroDivisionError,
+                          pool.submit(lambda: 1 / 0).result, WAIT)
+        self.assertEqual(0, pool.in_flight)
+
+    def test_a_shut_down_pool_refuses(self):
+        pool = self.pool(1)
+        pool.shutdown()
+        self.assertRaises(RuntimeError, pool.submit, print)
+        self.assertEqual(0, pool.in_flight)
+
+
+class TestNoFreeConductorWorker(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.logger = self.useFixture(fixtures.FakeLogger(level='INFO'))
+        self.cf = self.useFixture(cf.ConductorFixture(
+            driver=_BlockingDriver(), conductor={'workers_pool_size': 2}))
+        self.driver = self.cf.driver
+        # Before the fixture's cleanup, which waits for running actions.
+        self.addCleanup(self.driver.gate.set)
+        self.conductor = self.cf.manager
+        self.nodes = [self.cf.add_node(power_state=OFF) for _ in range(3)]
+
+    def change(self, node, target=ON):
+        self.conductor.change_node_power_state(None, node, target)
+
+    def saturate(self):
+        for node in self.nodes[:2]:
+            self.change(node)
+        for _ in range(2):
+            self.assertTrue(self.driver.entered.acquire(timeout=WAIT))
+
+    def test_refused_action_releases_its_lock_and_target(self):
+        self.saturate()
+        refused = self.nodes[2]
+        exc = self.assertRaises(exception.NoFreeConductorWorker,
+                                self.change, refused)
+        self.assertEqual(503, exc.code)
+        self.assertEqual(NO_WORKERS, str(exc))
+        row = self.cf.node(refused)
+        # Ironic's power_state_error_handler: no reservation, no target
+        # (else the sync would skip the node), the reason in last_error.
+        self.assertEqual((None, None, OFF,
+                          'No free conductor workers available'),
+                         (row['reservation'], row['target_power_state'],
+                          row['power_state'], row['last_error']))
+        self.assertNotIn(refused, self.conductor.locks.held)
+        self.assertEqual(set(self.nodes[:2]), self.conductor.locks.held)
+        self.assertNotIn(('set', refused, ON), self.driver.calls)
+        self.assertIn('No free conductor workers available to perform',
+                      self.logger.output)
+        # The busy ones go on, and once they end the refused node can be
+        # powered: nothing of the refusal is left behind.
+        self.driver.gate.set()
+        self.assertEqual(0, self.conductor.actions.wait(WAIT))
+        self.change(refused)
+        self.assertEqual(0, self.conductor.actions.wait(WAIT))
+        for node in self.nodes:
+            row = self.cf.node(node)
+            self.assertEqual((ON, None, None, None),
+                             (row['power_state'], row['reservation'],
+                              row['target_power_state'], row['last_error']))
+        self.assertEqual(frozenset(), self.conductor.locks.held)
+
+    def test_a_node_locked_elsewhere_is_409_before_the_pool(self):
+        self.saturate()
+        self.cf.update_node(self.nodes[2], reservation='conductor-2')
+        self.assertRaises(exception.NodeLocked, self.change, self.nodes[2])
+        self.assertEqual('conductor-2',
+                         self.cf.node(self.nodes[2])['reservation'])
+
+    def test_default_pool_size_is_ironics(self):
+        conf = cf.make_conf('sqlite://')
+        self.assertEqual(300, conf.conductor.workers_pool_size)
+        self.assertEqual(2, self.conductor._action_pool.size)
