@@ -8,13 +8,15 @@ Order, outermost first, and why:
    ``X-OpenStack-Request-Id``.
 3. FaultWrapper: every error response gets Ironic's body, whoever built
    it, and nothing ends in a traceback.
-4. MicroversionMiddleware: Ironic's version headers on every response
+4. url check: a 400 for a path that is not UTF-8 or holds a NUL, before
+   anything below decodes it.
+5. MicroversionMiddleware: Ironic's version headers on every response
    (401s and 413s included); 400/406 for bad versions under /v1.
-5. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
-6. auth (keystonemiddleware, or Ironic's noauth): who is calling; version
+6. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
+7. auth (keystonemiddleware, or Ironic's noauth): who is calling; version
    discovery passes through unauthenticated, as in Ironic.
-7. ContextMiddleware: the RequestContext with the database and policy.
-8. The router over the route table.
+8. ContextMiddleware: the RequestContext with the database and policy.
+9. The router over the route table.
 """
 
 import types
@@ -47,6 +49,7 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
         base_deploy.proxy_headers(conf),
         base_deploy.request_ids(conf),
         fault_wrap.FaultWrapper,
+        base_deploy.url_check(wsgi_wrapper.error_response),
         lambda app: base_microversion.MicroversionMiddleware(
             app, microversion.API, wsgi_wrapper.error_response,
             handler.is_versioned, headers_everywhere=True),

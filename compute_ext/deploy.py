@@ -8,14 +8,16 @@ Order, outermost first, and why:
    (``x-openstack-request-id`` and Nova's ``x-compute-request-id``).
 3. FaultWrapper: nothing below may end in a traceback, and error responses
    built by other middleware get Nova's body.
-4. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
-5. auth (keystonemiddleware or noauth2): who is calling; version discovery
+4. url check: a 400 for a path that is not UTF-8 or holds a NUL, before
+   anything below decodes it.
+5. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
+6. auth (keystonemiddleware or noauth2): who is calling; version discovery
    paths pass through unauthenticated, as in Nova.
-6. ContextMiddleware: the RequestContext with the database and policy.
-7. MicroversionMiddleware: parse the version, 400/406 on bad ones, and echo
+7. ContextMiddleware: the RequestContext with the database and policy.
+8. MicroversionMiddleware: parse the version, 400/406 on bad ones, and echo
    the version headers on every response, faults included; the version
    documents are left alone.
-8. The router over the route table.
+9. The router over the route table.
 """
 
 import types
@@ -46,6 +48,7 @@ def deploy(conf, db, enforcer):
         base_deploy.proxy_headers(conf),
         base_deploy.request_ids(conf, REQUEST_ID_HEADERS),
         fault_wrap.FaultWrapper,
+        base_deploy.url_check(wsgi_wrapper.fault_response),
         base_deploy.body_size_limit(conf.api.max_request_body_size),
         auth.auth_middleware(
             conf.api.auth_strategy, conf,

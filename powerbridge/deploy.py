@@ -59,3 +59,28 @@ def body_size_limit(max_size):
                             group='oslo_middleware')
         return limiter
     return factory
+
+
+def url_check(error_response):
+    """400 for a path no handler can read: percent-escapes that are not
+    UTF-8 (``/v1/nodes/%ff``) or a NUL byte.
+
+    WSGI hands the path over as latin-1; webob decodes it as UTF-8 each
+    time ``req.path_info`` is read, so the check runs once, before the
+    middleware below (auth, context) and the router read it.
+    """
+
+    def factory(app):
+        def check(environ, start_response):
+            raw = environ.get('PATH_INFO', '')
+            try:
+                path = raw.encode('latin-1').decode('utf-8')
+            except UnicodeError:
+                path = None
+            if path is None or '\x00' in path:
+                response = error_response(
+                    400, 'The request URL is not valid UTF-8 text.', None)
+                return response(environ, start_response)
+            return app(environ, start_response)
+        return check
+    return factory

@@ -23,7 +23,7 @@ def _json_body(response):
         return None
     try:
         return json.loads(response.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -52,15 +52,28 @@ class FaultWrapper:
         self.is_own_error = is_own_error
         self.unexpected = unexpected
 
+    def __call__(self, environ, start_response):
+        try:
+            return self._wrapped(environ, start_response)
+        except Exception:
+            # The wrapper itself failed (a response that cannot even be
+            # reshaped): still the service's 500, never a bare socket close.
+            LOG.exception('Fault wrapper failed (request %s)',
+                          _request_id(environ))
+            return self._last_resort(environ, start_response)
+
     @webob.dec.wsgify
-    def __call__(self, req):
+    def _wrapped(self, req):
         try:
             response = req.get_response(self.application)
         except Exception:
-            # The traceback goes to the log only, and the path, never the
-            # body: a body may hold a password.
-            LOG.exception('Unexpected error handling %s %s', req.method,
-                          req.path)
+            # The traceback goes to the log only, and the raw path, never
+            # the body: a body may hold a password. The raw path is taken
+            # from the environ because decoding it (req.path) can itself
+            # fail on a bad percent-escape.
+            LOG.exception('Unexpected error (request %s) handling %s %s',
+                          _request_id(req.environ), req.method,
+                          req.environ.get('PATH_INFO', ''))
             return self.error_response(500, self.unexpected, None)
         if response.status_int < 400:
             return response
@@ -71,3 +84,11 @@ class FaultWrapper:
                    if k.lower() not in _BODY_HEADERS}
         return self.error_response(response.status_int,
                                    _message(body, response), headers)
+
+    def _last_resort(self, environ, start_response):
+        response = self.error_response(500, self.unexpected, None)
+        return response(environ, start_response)
+
+
+def _request_id(environ):
+    return environ.get('openstack.request_id', '-')

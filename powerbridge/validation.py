@@ -83,18 +83,85 @@ def query_to_lists(req):
         raise ValidationError('Query string is not valid UTF-8') from None
     result = {}
     for key, value in items:
+        check_text(key, 'Query parameter names')
+        check_text(value, 'Query parameter values')
         result.setdefault(key, []).append(value)
     return result
 
 
-def load_json_body(req):
-    """Decode a JSON request body, or raise MalformedBody."""
-    if not req.body:
+# How deep a request body may nest. Nothing either API accepts nests past
+# a handful of levels; the limit keeps every stored document well inside
+# what json, jsonpatch and copy.deepcopy can walk without recursing out.
+MAX_JSON_DEPTH = 32
+
+
+def _reject_constant(name):
+    # NaN and Infinity are not JSON: PostgreSQL's JSON type and every
+    # client refuse them, so they must never be stored.
+    raise ValueError('%s is not JSON' % name)
+
+
+def check_text(value, what='Value'):
+    """Raise ValidationError for a string no database stores faithfully.
+
+    NUL is refused by PostgreSQL and truncates elsewhere; an unpaired
+    surrogate cannot be encoded as UTF-8 at all. Both are refused alike
+    on every database, before any handler uses the string.
+    """
+    if '\x00' in value:
+        raise ValidationError('%s must not contain NUL characters' % what)
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        raise ValidationError(
+            '%s must not contain unpaired surrogates' % what) from None
+
+
+def check_document(document, max_depth=MAX_JSON_DEPTH):
+    """Walk a decoded JSON document without recursion: bounded nesting,
+    storable strings (keys included). Raises ValidationError."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            check_text(value, 'Strings')
+        elif isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise ValidationError(
+                    'JSON nested deeper than %d levels' % max_depth)
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    check_text(key, 'Keys')
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
+def load_json_body(req, max_depth=MAX_JSON_DEPTH):
+    """Decode a JSON request body, or raise MalformedBody/ValidationError.
+
+    Anything a handler gets from here can be stored and read back on all
+    three databases: no NaN/Infinity, no NUL or unpaired surrogate, no
+    nesting past ``max_depth``, no integer too long for Python to parse.
+    """
+    try:
+        raw = req.body
+    except (ValueError, OSError):
+        # webob's reading of a broken chunked body or a short one.
+        raise MalformedBody('Malformed request body') from None
+    if not raw:
         raise MalformedBody('Malformed request body')
     try:
-        return json.loads(req.body.decode('utf-8'))
-    except (ValueError, UnicodeDecodeError):
+        document = json.loads(raw.decode('utf-8'),
+                              parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deep enough to exhaust the decoder.
         raise MalformedBody('Malformed request body') from None
+    try:
+        check_document(document, max_depth)
+    except ValidationError as exc:
+        raise MalformedBody('Malformed request body: %s' % exc) from None
+    return document
 
 
 def to_bool(value):
@@ -104,3 +171,28 @@ def to_bool(value):
     if value in FALSE_VALUES:
         return False
     raise ValueError('Unrecognized value %r' % (value,))
+
+
+# The largest value an INTEGER column holds on all three databases.
+MAX_DB_INT = 2 ** 31 - 1
+
+
+def bounded_int(value, what, minimum=0, maximum=MAX_DB_INT):
+    """Parse a decimal integer from a query string or header.
+
+    Anything outside [minimum, maximum] (a thousand-digit number included,
+    which would otherwise reach the database or Python's digit limit) is a
+    ValidationError naming ``what``.
+    """
+    text = value.strip()
+    # NOTE: the length test comes first: int() of a huge digit string is
+    # slow, and past 4300 digits Python refuses it with its own message.
+    digits = text.lstrip('+-')
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 12:
+        raise ValidationError('%s must be an integer between %d and %d'
+                              % (what, minimum, maximum))
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValidationError('%s must be an integer between %d and %d'
+                              % (what, minimum, maximum))
+    return number
