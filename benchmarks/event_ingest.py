@@ -45,7 +45,7 @@ LIST_SERVERS = 1000
 GOAL_EVENTS_PER_S = 2000.0
 GOAL_DETAIL_P50_MS = 100.0
 PHASE_DEADLINE = 60.0
-SERVICE = {'X-Auth-Token': 'ironic:service', 'X-Roles': 'service',
+SERVICE = {'X-Auth-Token': 'ironic:service:service',
            'OpenStack-API-Version': 'compute 2.76',
            'Content-Type': 'application/json'}
 ADMIN = {'X-Auth-Token': 'admin:admin',

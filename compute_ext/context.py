@@ -1,12 +1,29 @@
 """Request context of the Compute API: Nova's policy failure."""
 
+import json
+
+import webob.exc
+
 from compute_ext import exception
+from compute_ext import wsgi_wrapper
 from powerbridge import context
+from powerbridge import validation
+
+# The width of the user_id and project_id columns (instance actions).
+MAX_ID_LENGTH = 255
 
 # Where the middleware leaves the context and the application's state
 # (conf, servicegroup) for the handlers.
 CONTEXT_KEY = 'compute.context'
 STATE_KEY = 'compute.state'
+
+
+def _bad_request(message):
+    # Raised in the context middleware, outside any handler: an
+    # HTTPException carrying Nova's fault body itself.
+    error = webob.exc.HTTPBadRequest(content_type='application/json')
+    error.body = json.dumps(wsgi_wrapper.fault_body(400, message)).encode()
+    return error
 
 
 class RequestContext(context.RequestContext):
@@ -22,6 +39,20 @@ class RequestContext(context.RequestContext):
         # As Nova's context_is_admin rule: the admin role makes an admin
         # context, which sees every project's servers.
         ctx.is_admin = 'admin' in ctx.roles
+        # Keystone's ids are 64 characters at most; noauth2 takes any
+        # token, and an id the database cannot store would fail the
+        # request half-way, after the server's state changed.
+        for value in (ctx.user_id, ctx.project_id):
+            if value is None:
+                continue
+            try:
+                validation.check_text(value, 'User and project ids')
+                if len(value) > MAX_ID_LENGTH:
+                    raise validation.ValidationError(
+                        'User and project ids must be at most %d '
+                        'characters' % MAX_ID_LENGTH)
+            except validation.ValidationError as exc:
+                raise _bad_request(str(exc)) from None
         return ctx
 
     def forbidden(self, action):

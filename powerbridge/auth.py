@@ -9,6 +9,30 @@ import webob.exc
 LOG = logging.getLogger(__name__)
 
 
+# The identity headers keystonemiddleware removes from every request
+# before it validates the token (auth_token._request's
+# _all_auth_headers): user and service identity, roles, status, catalog,
+# and the deprecated aliases oslo.context still reads. Both no-auth modes
+# strip the same, plus the system scope header keystonemiddleware always
+# rewrites from the token, so a client cannot claim an identity the token
+# does not carry.
+_IDENTITY_FIELDS = ('Domain-Id', 'Domain-Name', 'Project-Id', 'Project-Name',
+                    'Project-Domain-Id', 'Project-Domain-Name', 'User-Id',
+                    'User-Name', 'User-Domain-Id', 'User-Domain-Name',
+                    'Roles')
+IDENTITY_HEADERS = frozenset(
+    ['X-Service-Catalog', 'X-Identity-Status', 'X-Service-Identity-Status',
+     'X-Is-Admin-Project', 'OpenStack-System-Scope',
+     'X-Role', 'X-User', 'X-Tenant-Id', 'X-Tenant-Name', 'X-Tenant'] +
+    ['X%s-%s' % (prefix, field) for prefix in ('', '-Service')
+     for field in _IDENTITY_FIELDS])
+
+
+def remove_identity_headers(req):
+    for header in IDENTITY_HEADERS:
+        req.headers.pop(header, None)
+
+
 class _Middleware:
     def __init__(self, application):
         self.application = application
@@ -18,9 +42,14 @@ class NoAuth2Middleware(_Middleware):
     """Nova's noauth2: the token is ``user:project``; user ``admin`` is admin.
 
     keystonemiddleware would put identity headers on the request; this does
-    the same from the token so the context middleware cannot tell them
-    apart.  An explicit X-Roles header (what keystonemiddleware sets) may
-    narrow the roles, which lets tests act as reader-only or service users.
+    the same from the token, after removing any the client sent, so the
+    context middleware cannot tell them apart and nothing but the token
+    decides who the caller is.
+
+    Test-only extension: a third part, ``user:project:role1,role2``, gives
+    exactly those roles (e.g. ``alice:demo:reader``, ``ironic:service:
+    service``), so tests can act as reader-only or service users. It grants
+    nothing noauth2 does not already: anyone may send ``admin:admin``.
     """
 
     def __init__(self, application, unauthenticated_paths=()):
@@ -29,19 +58,24 @@ class NoAuth2Middleware(_Middleware):
 
     @webob.dec.wsgify
     def __call__(self, req):
+        remove_identity_headers(req)
         if req.path_info in self.unauthenticated_paths:
             return self.application
         token = req.headers.get('X-Auth-Token')
         if not token:
             return webob.exc.HTTPUnauthorized(
                 'The request you have made requires authentication.')
-        user_id, _sep, project_id = token.partition(':')
-        project_id = project_id or user_id
-        roles = req.headers.get('X-Roles')
-        if not roles:
+        parts = token.split(':', 2)
+        user_id = parts[0]
+        project_id = parts[1] if len(parts) > 1 and parts[1] else user_id
+        if len(parts) == 3:
+            roles = ','.join(r.strip() for r in parts[2].split(',')
+                             if r.strip())
+        elif user_id == 'admin':
             # Keystone flattens implied roles: admin implies member, reader.
-            roles = ('admin,member,reader' if user_id == 'admin'
-                     else 'member,reader')
+            roles = 'admin,member,reader'
+        else:
+            roles = 'member,reader'
         req.headers['X-User-Id'] = user_id
         req.headers['X-Project-Id'] = project_id
         req.headers['X-Roles'] = roles
@@ -50,10 +84,15 @@ class NoAuth2Middleware(_Middleware):
 
 
 class NoAuthMiddleware(_Middleware):
-    """Ironic's noauth: every request is an admin request."""
+    """Ironic's noauth: every request is an admin request.
+
+    Identity headers the client sent are replaced, as keystonemiddleware
+    would, so logs and the context show the one noauth identity.
+    """
 
     @webob.dec.wsgify
     def __call__(self, req):
+        remove_identity_headers(req)
         req.headers['X-User-Id'] = 'noauth'
         req.headers['X-Project-Id'] = 'noauth'
         req.headers['X-Roles'] = 'admin,member,reader'

@@ -38,13 +38,28 @@ def ensure_sqlite_dir(connection):
         os.makedirs(directory, exist_ok=True)
 
 
+def _with_charset(connection):
+    """A MySQL URL with ``charset=utf8mb4`` unless it names one.
+
+    oslo.db otherwise connects with ``utf8`` (three-byte UTF-8), and
+    MariaDB refuses any four-byte character (an emoji in a reason) with
+    a DataError, although the columns hold it.
+    """
+    url = sa.engine.make_url(connection)
+    if url.get_backend_name() != 'mysql' or 'charset' in url.query:
+        return connection
+    return url.update_query_dict({'charset': 'utf8mb4'}).render_as_string(
+        hide_password=False)
+
+
 class Database:
     """One enginefacade transaction context for one service instance."""
 
     def __init__(self, connection, **facade_options):
         self.connection = connection
         self._tm = enginefacade.transaction_context()
-        options = {'connection': connection, 'sqlite_fk': True}
+        options = {'connection': _with_charset(connection),
+                   'sqlite_fk': True}
         options.update(facade_options)
         self._tm.configure(**options)
         if sa.engine.make_url(connection).get_backend_name() == 'sqlite':

@@ -1,6 +1,7 @@
 """JSON body and query validation with OpenStack-style error messages."""
 
 import json
+import re
 
 import jsonschema
 from oslo_utils import uuidutils
@@ -196,3 +197,117 @@ def bounded_int(value, what, minimum=0, maximum=MAX_DB_INT):
         raise ValidationError('%s must be an integer between %d and %d'
                               % (what, minimum, maximum))
     return number
+
+
+# Regular expressions every database evaluates alike. The servers name
+# filter is a regex (Nova: REGEXP on MySQL, ~ on PostgreSQL, Python's re
+# on SQLite); the three dialects only agree on a small core, and each
+# refuses or explodes on different things (PostgreSQL: counts over 255,
+# "too complex"; MariaDB's PCRE: backtracking limits; Python: nested or
+# stacked quantifiers take minutes). Only that core is accepted.
+MAX_REGEX_LENGTH = 255
+MAX_REGEX_COUNT = 255
+# Variable-length quantifiers (*, +, ?, {m,n}) per pattern: each one
+# multiplies the backtracking work of a search by the name's length.
+MAX_REGEX_QUANTIFIERS = 2
+MAX_REGEX_GROUP_DEPTH = 8
+_REGEX_COUNT = re.compile(r'\{([0-9]+)(,([0-9]*))?\}')
+
+
+def _regex_class_end(pattern, start, fail):
+    """Index of the ']' closing the class opened at ``start``: plain
+    characters and ranges only (no escapes, no POSIX classes)."""
+    index = start + 1
+    if pattern[index:index + 1] == '^':
+        index += 1
+    first = index
+    while index < len(pattern):
+        char = pattern[index]
+        if char == ']' and index > first:
+            return index
+        if char in '[]\\':
+            fail('character classes hold plain characters and ranges only')
+        if (pattern[index + 1:index + 2] == '-'
+                and pattern[index + 2:index + 3] not in ('', ']')):
+            if pattern[index + 2] in '[\\' or pattern[index + 2] < char:
+                fail('invalid range in a character class')
+            index += 3
+            continue
+        index += 1
+    fail('unterminated character class')
+
+
+def check_regex(pattern, what='Regular expression'):
+    """Raise ValidationError unless ``pattern`` is in the portable core:
+    literals, ``\\`` before punctuation, ``.``, ``^``, ``$``, ``|``,
+    plain groups, classes of characters and ranges, and quantifiers
+    (``*``, ``+``, ``?``, ``{m}``, ``{m,}``, ``{m,n}`` up to 255) on a
+    single character, dot or class, at most two of variable length.
+    """
+    def fail(reason):
+        raise ValidationError('%s %s is not supported: %s'
+                              % (what, pattern[:MAX_REGEX_LENGTH], reason))
+
+    check_text(pattern, what)
+    if len(pattern) > MAX_REGEX_LENGTH:
+        fail('longer than %d characters' % MAX_REGEX_LENGTH)
+    index, depth, variable = 0, 0, 0
+    # Whether the previous item is a single character, dot or class:
+    # quantified groups are what backtracks exponentially.
+    quantifiable = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == '\\':
+            escaped = pattern[index + 1:index + 2]
+            if not escaped or escaped.isalnum() or not escaped.isascii():
+                # \d, \w, \b, \1, \p{..}: each dialect reads them its way.
+                fail('only punctuation may be escaped')
+            index += 2
+            quantifiable = True
+        elif char == '[':
+            index = _regex_class_end(pattern, index, fail) + 1
+            quantifiable = True
+        elif char == '(':
+            if pattern[index + 1:index + 2] == '?':
+                fail('no (? extensions')
+            depth += 1
+            if depth > MAX_REGEX_GROUP_DEPTH:
+                fail('groups nested too deep')
+            index += 1
+            quantifiable = False
+        elif char == ')':
+            depth -= 1
+            if depth < 0:
+                fail('unbalanced parenthesis')
+            index += 1
+            quantifiable = False
+        elif char in '*+?{':
+            if not quantifiable:
+                fail('a quantifier applies to one character, dot or class')
+            if char == '{':
+                match = _REGEX_COUNT.match(pattern, index)
+                if not match:
+                    fail('counts are {m}, {m,} or {m,n}')
+                low, comma, high = match.group(1, 2, 3)
+                if max(len(low), len(high or '')) > 3 or max(
+                        int(low), int(high or 0)) > MAX_REGEX_COUNT:
+                    fail('counts go up to %d' % MAX_REGEX_COUNT)
+                if high and int(high) < int(low):
+                    fail('a count range goes from low to high')
+                # {m} is fixed; {m,} and {m,n} are variable-length.
+                variable += comma is not None and high != low
+                index = match.end()
+            else:
+                variable += 1
+                index += 1
+            if variable > MAX_REGEX_QUANTIFIERS:
+                fail('at most %d variable-length quantifiers'
+                     % MAX_REGEX_QUANTIFIERS)
+            quantifiable = False
+        elif char in ']}':
+            fail('escape a literal %s' % char)
+        else:
+            quantifiable = char not in '^$|'
+            index += 1
+    if depth:
+        fail('unbalanced parenthesis')

@@ -39,6 +39,13 @@ def _outbox_status(conf):
     print('pending: %d (oldest %s; %d in flight, %d waiting to retry)' % (
         summary['pending'], status.format_age(summary['oldest_pending_age']),
         summary['in_flight'], summary['retrying']))
+    fault = summary['authorization_fault']
+    if fault:
+        print('held by an authorization fault: %d (the Compute API answers '
+              '403; none are dropped) - forbidden: %s' % (fault['held'],
+                                                          fault['hint']))
+        print('  last refused at %s: %s' % (
+            db.isotime(fault['last_refused_at']), fault['last_error']))
     for name in (outbox_obj.DELIVERED, outbox_obj.UNDELIVERABLE,
                  outbox_obj.SUPERSEDED):
         print('%s: %d' % (name, summary[name]))
@@ -76,7 +83,9 @@ def add_outbox_parsers(subparsers):
         '--format', dest='output_format', choices=('text', 'json'),
         default='text',
         help='text (default) or one JSON object: the counts per status, '
-             'in_flight, retrying, oldest_pending_age (seconds or null) '
+             'in_flight, retrying, oldest_pending_age (seconds or null), '
+             'authorization_fault (null, or held, last_error, '
+             'last_refused_at and hint when the Compute API answers 403) '
              'and last_errors (events)')
     status_parser.set_defaults(func=_outbox_status)
     list_parser = actions.add_parser(

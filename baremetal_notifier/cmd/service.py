@@ -1,6 +1,6 @@
 """baremetal-notifier: the Bare Metal API and the conductor in one process.
 
-Like Ironic's single-process mode: the API serves on cheroot's threaded
+Like Ironic's single-process mode: the API serves on the built-in HTTP
 server and hands power actions to the conductor in the same process, which
 also runs the periodic power sync. With ``[nova] send_power_notifications``
 the outbox sender posts power-update events to the Compute API.
@@ -94,8 +94,9 @@ def main(argv=None):
     app = wsgi.load_app(conf, conductor=conductor, database=database)
     try:
         # Bind first: a taken port fails before any BMC is polled.
-        server = wsgi_server.ServerThread(app, conf.api.host, conf.api.port,
-                                          conf.api.wsgi_threads)
+        server = wsgi_server.ServerThread(
+            app, conf.api.host, conf.api.port, conf.api.wsgi_threads,
+            wsgi_server.Limits.from_conf(conf.api))
     except wsgi_server.StartupError as exc:
         service.fail(PROG, str(exc))
     started = []

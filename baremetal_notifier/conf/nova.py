@@ -24,6 +24,16 @@ nova_opts = [
                       'per attempt, with jitter.'),
     cfg.FloatOpt('retry_max_delay', default=60.0, min=0.1,
                  help='Cap on the delay between delivery attempts.'),
+    cfg.FloatOpt('forbidden_retry_initial_delay', default=5.0, min=0.01,
+                 help='When the Compute API refuses events with 403 (the '
+                      '[nova] user lacks the service or admin role), the '
+                      'sender keeps them and holds all sending this long '
+                      'before one probe batch; the hold doubles per 403 in '
+                      'a row (between half and all of it, jittered). Once '
+                      'a probe is accepted, held events go at once.'),
+    cfg.FloatOpt('forbidden_retry_max_delay', default=60.0, min=0.1,
+                 help='Cap on the hold after repeated 403 answers: the '
+                      'longest a fixed role or policy waits to be seen.'),
 ]
 
 

@@ -194,7 +194,7 @@ class IPMIPowerDriver(base.PowerDriver):
         return ipmi_engine.Op(key, creds, 'Get Chassis Status',
                               NETFN_CHASSIS, CMD_GET_CHASSIS_STATUS, (),
                               parse_chassis_status, on_done, deadline,
-                              self.attempts)
+                              self.attempts, persist=True)
 
     def _control_op(self, key, creds, directive, on_done, deadline):
         return ipmi_engine.Op(key, creds, 'Chassis Control (%s)'

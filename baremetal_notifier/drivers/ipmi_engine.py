@@ -8,7 +8,10 @@ op, and bounds everything with deadlines:
 * at most ``window`` logins and requests are in flight at once;
 * each login and each request has its own deadline; on expiry the session
   is abandoned (``break_session``) and the op tries again on a new session,
-  up to ``attempts`` times;
+  up to ``attempts`` times; a persistent op (a power read) whose tries
+  went unanswered keeps trying past ``attempts`` until its deadline, so
+  packet loss spends the time a sync cycle allows instead of counting a
+  failure (a BMC that answers with an error still fails at once);
 * each op has an overall deadline and always ends by it, with an error if
   need be. Tokens make the callbacks of abandoned steps harmless.
 
@@ -50,10 +53,11 @@ class Op:
 
     __slots__ = ('key', 'creds', 'what', 'netfn', 'command', 'data',
                  'parse', 'on_done', 'deadline', 'attempts', 'failures',
-                 'token', 'step', 'step_deadline', 'last_error', 'done')
+                 'token', 'step', 'step_deadline', 'last_error', 'done',
+                 'persist')
 
     def __init__(self, key, creds, what, netfn, command, data, parse,
-                 on_done, deadline, attempts):
+                 on_done, deadline, attempts, persist=False):
         self.key = key
         self.creds = creds
         self.what = what
@@ -70,6 +74,7 @@ class Op:
         self.step_deadline = None
         self.last_error = None
         self.done = False
+        self.persist = persist
 
     def __repr__(self):
         return '<Op %s node=%s %s step=%s>' % (self.what, self.key,
@@ -259,7 +264,7 @@ class IpmiEngine:
             permanent = any(word in error for word in
                             _PERMANENT_LOGIN_ERRORS)
             self._failed(op, node, 'login failed: %s' % error, now,
-                         permanent=permanent)
+                         permanent=permanent, unanswered=_unanswered(error))
             return
         self._advance(op, node, now)
 
@@ -267,8 +272,9 @@ class IpmiEngine:
         if 'error' in response:
             # A timeout inside pyghmi; it breaks the session itself.
             node.session = None
-            self._failed(op, node, '%s failed: %s' % (op.what,
-                                                      response['error']), now)
+            self._failed(op, node, '%s failed: %s' % (
+                op.what, response['error']), now,
+                unanswered=_unanswered(response['error']))
             return
         error = pyghmi_compat.ipmi_error(response)
         if error:
@@ -283,12 +289,15 @@ class IpmiEngine:
             return
         self._finish(op, value=value)
 
-    def _failed(self, op, node, error, now, permanent=False):
+    def _failed(self, op, node, error, now, permanent=False,
+                unanswered=False):
         op.failures += 1
         op.last_error = error
         LOG.debug('IPMI %s for node %s (%s) failed, attempt %d of %d: %s',
                   op.step, op.key, op.creds, op.failures, op.attempts, error)
-        if permanent or op.failures >= op.attempts or now >= op.deadline:
+        spent = op.failures >= op.attempts and not (op.persist
+                                                    and unanswered)
+        if permanent or spent or now >= op.deadline:
             if op.failures > 1:
                 error = '%s (after %d attempts)' % (error, op.failures)
             self._finish(op, error=error)
@@ -325,8 +334,18 @@ class IpmiEngine:
         expired = [(token, op) for token, op in self._inflight.items()
                    if now >= op.step_deadline]
         for token, op in expired:
-            del self._inflight[token]
             node = self._nodes.get(op.key)
+            if (op.persist and op.step == op.what and now < op.deadline
+                    and node is not None and node.session is not None
+                    and not node.session.broken):
+                # NOTE: a warm session that only lost packets: pyghmi
+                # keeps resending the request (pyghmi_compat), and that is
+                # far cheaper than a login's four round trips at heavy
+                # loss. pyghmi gives up by itself if the BMC is gone.
+                op.step_deadline = min(now + self.command_timeout,
+                                       op.deadline)
+                continue
+            del self._inflight[token]
             if node is not None:
                 # NOTE: a step that overran is abandoned with its session;
                 # a late reply carries a stale token and is ignored.
@@ -335,10 +354,11 @@ class IpmiEngine:
                 self._finish(op, error=self._deadline_error(op))
             elif op.step == 'login':
                 self._failed(op, node, 'login timed out after %.1f s'
-                             % self.login_timeout, now)
+                             % self.login_timeout, now, unanswered=True)
             else:
                 self._failed(op, node, 'no answer to %s within %.1f s'
-                             % (op.what, self.command_timeout), now)
+                             % (op.what, self.command_timeout), now,
+                             unanswered=True)
 
     def _expire_waiting(self, now):
         waiting = [op for op in self._pending if now >= op.deadline]
@@ -361,6 +381,12 @@ class IpmiEngine:
         if op.step in ('login', op.what):
             return 'deadline exceeded during %s' % op.step
         return 'deadline exceeded before the BMC could be asked'
+
+
+def _unanswered(error):
+    # pyghmi's own give-up after its retransmits: a silence, not an answer.
+    text = str(error or 'no answer').lower()
+    return 'timeout' in text or 'timed out' in text or 'no answer' in text
 
 
 def _text(exc):

@@ -19,6 +19,7 @@ from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as schema
 from powerbridge import db
+from powerbridge import validation
 
 # Node fields a patch may change, and the rule each one adds to
 # baremetal:node:update (Ironic's per-field rules).
@@ -88,11 +89,30 @@ def check_ops(req, ops):
         if op['op'] != 'remove' and 'value' not in op:
             raise exception.Invalid("'value' is a mandatory attribute for "
                                     "%s operations" % op['op'])
+        _check_depth(op)
+
+
+def _check_depth(op):
+    """The value, where the path puts it, nests no deeper than a request
+    body may: every document a patch builds on the way stays small
+    enough to copy and walk (the result is checked again in changes())."""
+    room = validation.MAX_JSON_DEPTH - op['path'].count('/')
+    try:
+        if room < 0:
+            raise validation.ValidationError('path too deep')
+        validation.check_document(op.get('value'), max_depth=room)
+    except validation.ValidationError:
+        # Only the depth can fail: load_json_body checked the strings.
+        raise exception.PatchError(
+            patch=masked(op), reason='the node would nest deeper than %d '
+            'levels' % validation.MAX_JSON_DEPTH) from None
 
 
 def _apply(doc, op):
     try:
-        return jsonpatch.apply_patch(doc, [op])
+        # In place: ``doc`` is changes()'s own copy, and copying it again
+        # for each of a few thousand operations is quadratic.
+        return jsonpatch.apply_patch(doc, [op], in_place=True)
     except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException,
             KeyError, IndexError, TypeError):
         # NOTE: their text quotes the document (driver_info included).
@@ -119,6 +139,9 @@ def changes(req, node, ops):
     schema_common.validate(schema.PATCHED, patched)
     values = {field: value for field, value in patched.items()
               if value != getattr(node, field)}
+    # Only what changes is checked: a node stored by an older version
+    # with a field past today's limits can still have its others patched.
+    schema.check_storable(values)
     if values.get('name') is not None and not node_view.valid_name(
             req, values['name']):
         raise exception.Invalid("Node %s: Cannot change name to invalid "

@@ -9,6 +9,7 @@ from baremetal_notifier import microversion
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import node_states as schema
+from baremetal_notifier.schemas import nodes as node_schema
 from baremetal_notifier import wsgi_wrapper
 
 LOG = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def set_maintenance(req):
     ctx = context.of_request(req)
     ctx.can(policies.SET_MAINTENANCE)
     body = node_view.read_body(req, schema.MAINTENANCE, allow_empty=True)
+    node_schema.check_text_column(body.get('reason'), 'reason')
     node = node_view.find(req, node_view.node_ident(req))
     node_obj.set_maintenance(ctx, node, True, body.get('reason'))
     LOG.info('Node %s put into maintenance', node.uuid)

@@ -95,12 +95,28 @@ def canonical_uuid(value):
 
 def read_body(req, schema, allow_empty=False):
     """The JSON body, validated without echoing values back."""
-    if allow_empty and not req.body:
+    if allow_empty and not _raw_body(req):
         body = {}
     else:
         body = validation.load_json_body(req)
     schema_common.validate(schema, body)
     return body
+
+
+def _raw_body(req):
+    try:
+        return req.body
+    except (ValueError, OSError):
+        # A broken chunked body, or one shorter than its Content-Length;
+        # the body size limit's 413 is no ValueError and passes.
+        raise validation.MalformedBody('Malformed request body') from None
+
+
+def query(req):
+    """The query string as {name: [values]}: never req.GET directly (a
+    percent-escape that is not UTF-8, a NUL: a 400, not a 500 or a
+    PostgreSQL error)."""
+    return validation.query_to_lists(req)
 
 
 def timestamp(value):

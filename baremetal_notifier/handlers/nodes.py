@@ -55,6 +55,7 @@ def enrollment_values(body, unrestricted_names=True):
         'instance_uuid': (node_view.canonical_uuid(instance_uuid)
                           if instance_uuid else None),
     }
+    schema.check_storable(values)
     schema.check_driver_info(node_uuid, values['driver_info'])
     return values
 
@@ -77,33 +78,44 @@ def create_node(req):
         {'Location': node_view.node_url(req, node.uuid)})
 
 
+def _shown(value, length=255):
+    """A query value as an error message quotes it: a query string has no
+    size limit, a message should."""
+    return value if len(value) <= length else value[:length] + '...'
+
+
 def _flag(params, name):
     try:
         return strutils.bool_from_string(params[name], strict=True)
     except ValueError:
         raise exception.InvalidParameterValue(
-            err='Invalid value for %s: %s' % (name, params[name])) from None
+            err='Invalid value for %s: %s' % (name, _shown(params[name]))
+        ) from None
 
 
 def _list_query(req, detail):
     """Ironic's list parameters, checked; the last of a repeated one wins."""
     params = {}
-    for key, value in req.GET.items():
+    for key, values in node_view.query(req).items():
         if key not in LIST_PARAMS or (detail and key == 'fields'):
-            raise exception.Invalid('Unknown argument: "%s"' % key)
+            raise exception.Invalid('Unknown argument: "%s"' % _shown(key))
         if not microversion.allows(req, LIST_PARAMS[key] or (1, 1)):
             raise exception.NotAcceptable()
-        params[key] = value
+        params[key] = values[-1]
     filters = {}
     for name in ('maintenance', 'associated'):
         if name in params:
             filters[name] = _flag(params, name)
+    if 'provision_state' in params:
+        schema.check_provision_state(params['provision_state'])
+    if 'fault' in params:
+        schema.check_fault(params['fault'])
     for name in ('provision_state', 'driver', 'fault'):
         if name in params:
             filters[name] = params[name]
     for name in ('instance_uuid', 'marker'):
         if name in params and not uuidutils.is_uuid_like(params[name]):
-            raise exception.InvalidUUID(uuid=params[name])
+            raise exception.InvalidUUID(uuid=_shown(params[name]))
     if 'instance_uuid' in params:
         filters['instance_uuid'] = node_view.canonical_uuid(
             params['instance_uuid'])
@@ -114,11 +126,19 @@ def _limit(req, params):
     max_limit = context.app_state(req).conf.api.max_limit
     if 'limit' not in params:
         return max_limit
-    try:
-        limit = int(params['limit'])
-    except ValueError:
+    text = params['limit'].strip()
+    digits = text[1:] if text[:1] in '+-' else text
+    if not (digits.isascii() and digits.isdigit()):
         raise exception.InvalidParameterValue(
-            err='Invalid value for limit: %s' % params['limit']) from None
+            err='Expected an integer for limit: %s' % _shown(text))
+    # NOTE: Ironic caps any positive limit at max_limit; a number of
+    # thousands of digits is capped too, without ever being parsed.
+    digits = digits.lstrip('0') or '0'
+    if text.startswith('-') and digits != '0':
+        raise exception.Invalid('Limit must be positive')
+    if len(digits) > len(str(max_limit)):
+        return max_limit
+    limit = int(digits)
     if limit <= 0:
         raise exception.Invalid('Limit must be positive')
     return min(limit, max_limit)
@@ -130,11 +150,11 @@ def _sorting(params):
     if sort_key not in node_obj.SORT_KEYS:
         raise exception.InvalidParameterValue(
             err='The sort_key value "%s" is an invalid field for sorting'
-            % sort_key)
+            % _shown(sort_key))
     if sort_dir not in ('asc', 'desc'):
         raise exception.InvalidParameterValue(
             err="Invalid sort direction: %s. Acceptable values are 'asc' or "
-                "'desc'" % sort_dir)
+                "'desc'" % _shown(sort_dir))
     return sort_key, sort_dir
 
 
@@ -189,11 +209,13 @@ def show_node(req):
     """GET /v1/nodes/{node_ident}, optionally ?fields=."""
     ctx = context.of_request(req)
     ctx.can(policies.GET)
-    unknown = set(req.GET) - {'fields'}
+    params = node_view.query(req)
+    unknown = set(params) - {'fields'}
     if unknown:
-        raise exception.Invalid('Unknown argument: "%s"' % sorted(unknown)[0])
-    fields = (node_view.parse_fields(req, req.GET['fields'])
-              if 'fields' in req.GET else node_view.served_fields(req))
+        raise exception.Invalid('Unknown argument: "%s"'
+                                % _shown(sorted(unknown)[0]))
+    fields = (node_view.parse_fields(req, params['fields'][-1])
+              if 'fields' in params else node_view.served_fields(req))
     node = node_view.find(req, node_view.node_ident(req))
     return wsgi_wrapper.respond(200, node_view.render(
         req, node, fields, node_view.Visibility(req)))

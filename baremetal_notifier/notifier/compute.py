@@ -10,7 +10,10 @@ forgetting a failure, tells the caller what became of every event:
   (404 unknown instance, 422 instance without a host, 400 bad event);
 * RETRY: the Compute API could not answer for it (5xx, 401 after
   keystoneauth's one re-authentication, timeouts, connection errors, an
-  answer that cannot be parsed or does not line up with the request).
+  answer that cannot be parsed or does not line up with the request);
+  a 403 that a fresh token also gets is a RETRY whose reason starts with
+  FORBIDDEN_PREFIX: a configuration fault the operator must fix (the
+  sender holds such events and says so, see notifier/outbox.py).
 """
 
 import collections
@@ -56,6 +59,12 @@ _SPLIT_STATUSES = (400, 413)
 # Status codes of a proxy or load balancer with no Compute API behind it.
 _GATEWAY_STATUSES = (502, 503, 504)
 _MAX_REASON = 500
+
+# A 403 is the same for every event: the [nova] user may not post them.
+FORBIDDEN_PREFIX = 'forbidden'
+FORBIDDEN_HINT = ("check the [nova] user's roles: posting events needs the "
+                  "service or admin role (policy os_compute_api:"
+                  "os-server-external-events:create)")
 
 Outcome = collections.namedtuple('Outcome', ['kind', 'reason'])
 _DELIVERED = Outcome(DELIVERED, None)
@@ -182,7 +191,7 @@ class ComputeClient:
                   len(events), request_id, response.status_code)
         return response
 
-    def _send(self, adapter, events, answered):
+    def _send(self, adapter, events, answered, reauthenticated=False):
         try:
             response = self._post(adapter, events)
         except ks_exc.RetriableConnectionFailure as exc:
@@ -211,6 +220,14 @@ class ComputeClient:
             return (self._send(adapter, events[:half], answered)
                     + self._send(adapter, events[half:], answered))
         message = _error_message(response)
+        if status == 403 and not reauthenticated and adapter.invalidate():
+            # NOTE: keystoneauth re-authenticates on a 401 only; a token
+            # issued before the operator granted the role still lacks it.
+            # (admin_token has nothing to refresh: invalidate() is False.)
+            return self._send(adapter, events, answered, True)
+        if status == 403:
+            return _retry_all(events, '%s: HTTP 403: %s; %s' % (
+                FORBIDDEN_PREFIX, message, FORBIDDEN_HINT))
         if status == 400:
             answered[0] = True
             return [Outcome(UNDELIVERABLE, _clip(

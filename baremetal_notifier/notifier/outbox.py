@@ -16,6 +16,15 @@ the node), and the sender marks them undeliverable with the reason
 stays empty, the operator can see what was not sent and why, nothing goes
 out late when the option is switched back on (it is mutable), and no
 [nova] credentials are needed where no Compute API exists.
+
+A 403 (after a fresh token, see compute.py) is a configuration fault, not
+a property of the event: the [nova] user lacks the role, so every event
+would get it. The sender keeps the events (never drops them), marks them
+'forbidden: ...' with a hint, and holds the whole outbox for a bounded
+exponential backoff ([nova] forbidden_retry_initial_delay / _max_delay);
+each hold ends with one probe batch and one WARNING. Once a probe is
+accepted, the held events are due at once: fixing the role or the policy
+needs no restart. ``outbox status`` shows what is held and why.
 """
 
 import collections
@@ -46,6 +55,11 @@ Summary = collections.namedtuple(
                 'superseded'])
 
 
+def _forbidden(outcome):
+    return (outcome.kind == compute.RETRY
+            and outcome.reason.startswith(compute.FORBIDDEN_PREFIX))
+
+
 def backoff_delay(attempts, initial, cap, rng=random):
     """Full jitter: uniform in [0, min(cap, initial * 2**(attempts-1))]."""
     exponent = min(max(attempts - 1, 0), 62)
@@ -70,6 +84,10 @@ class OutboxSender:
         # -inf makes the first cycle look (a restart may inherit one).
         self._backlog_logged_at = float('-inf')
         self._retry_warned_at = float('-inf')
+        # A 403 holds every send until this monotonic time (None: no
+        # authorization fault); strikes count the 403s in a row.
+        self._hold_until = None
+        self._forbidden_strikes = 0
 
     @property
     def _nova(self):
@@ -115,6 +133,9 @@ class OutboxSender:
                 LOG.info('Not sending %d power-update events: %s',
                          given_up, DISABLED_REASON)
             return Summary(0, 0, given_up, 0, 0)
+        if (self._hold_until is not None
+                and time.monotonic() < self._hold_until):
+            return Summary(0, 0, 0, 0, 0)
         lease = LEASE_TIMEOUTS * self.client.timeout
         totals = collections.Counter()
         while not self._stop.is_set():
@@ -142,9 +163,31 @@ class OutboxSender:
         self._log_backlog(summary)
         return summary
 
+    def _hold(self):
+        """Start a hold after a 403; returns its length in seconds."""
+        self._forbidden_strikes += 1
+        exponent = min(self._forbidden_strikes - 1, 62)
+        cap = min(self._nova.forbidden_retry_max_delay,
+                  self._nova.forbidden_retry_initial_delay * 2 ** exponent)
+        # NOTE: equal jitter, not full: a hold must never be ~0 s, or a
+        # misconfigured sender would hammer the Compute API.
+        delay = self._rng.uniform(cap / 2.0, cap)
+        self._hold_until = time.monotonic() + delay
+        return delay
+
+    def _forbidden(self, retries, delay):
+        """One WARNING per hold (per probe), never per event."""
+        held = status.held_forbidden(self.db)
+        LOG.warning('The Compute API refuses power-update events with 403: '
+                    '%d events held, none dropped; next attempt in %.1f s. '
+                    '%s', held, delay, retries[0][1])
+
     def _record(self, claims, delivery):
         now = db_utils.utcnow()
-        delivered, undeliverable, retries = [], [], []
+        delivered, undeliverable, retries, forbidden = [], [], [], []
+        if any(_forbidden(o) for o in delivery.outcomes):
+            hold = self._hold()
+            held_until = now + datetime.timedelta(seconds=hold)
         for claim, outcome in zip(claims, delivery.outcomes, strict=True):
             if outcome.kind == compute.DELIVERED:
                 delivered.append(claim)
@@ -154,6 +197,8 @@ class OutboxSender:
                             claim.instance_uuid, claim.node_uuid,
                             outcome.reason)
                 undeliverable.append((claim, outcome.reason))
+            elif _forbidden(outcome):
+                forbidden.append((claim, outcome.reason, held_until))
             else:
                 delay = backoff_delay(claim.attempts,
                                       self._nova.retry_initial_delay,
@@ -172,7 +217,17 @@ class OutboxSender:
                     max(c.attempts for c, _r, _w in retries), retries[0][1])
         elif delivery.answered:
             self._retry_warned_at = float('-inf')
-        outbox_obj.record(self.db, now, delivered, undeliverable, retries)
+        outbox_obj.record(self.db, now, delivered, undeliverable,
+                          retries + forbidden)
+        if forbidden:
+            self._forbidden(forbidden, hold)
+        elif delivery.answered and self._forbidden_strikes:
+            # Accepted again: the fault is fixed; held events go now.
+            self._forbidden_strikes, self._hold_until = 0, None
+            released = outbox_obj.retry_now(self.db, now,
+                                            compute.FORBIDDEN_PREFIX)
+            LOG.info('The Compute API accepts power-update events again; '
+                     '%d events held by a 403 are due now', released)
         if any(r.startswith(compute.UNAVAILABLE_PREFIX)
                for _c, r, _w in retries):
             self._unanswered_backlog = True
@@ -182,7 +237,7 @@ class OutboxSender:
             self._unanswered_backlog = False
         return collections.Counter(delivered=len(delivered),
                                    undeliverable=len(undeliverable),
-                                   retried=len(retries))
+                                   retried=len(retries) + len(forbidden))
 
     def _log_backlog(self, summary):
         """One line per cycle that made progress with a backlog left, and

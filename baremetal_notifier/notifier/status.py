@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from baremetal_notifier.notifier import compute
 from baremetal_notifier.objects import outbox as outbox_obj
 from powerbridge import db as db_utils
 
@@ -25,6 +26,34 @@ def backlog(db, now=None):
     return count, _age(now, oldest)
 
 
+def _held(table=OUTBOX):
+    """Pending events whose last attempt was refused with 403."""
+    return sa.and_(table.c.status == outbox_obj.PENDING,
+                   table.c.last_error.startswith(compute.FORBIDDEN_PREFIX,
+                                                 autoescape=True))
+
+
+def held_forbidden(db):
+    """How many events an authorization fault (403) holds."""
+    query = sa.select(sa.func.count()).where(_held())
+    with db.reader.using(outbox_obj.new_context()) as session:
+        return session.execute(query).scalar()
+
+
+def _authorization_fault(session):
+    """None, or what the operator needs to see of a 403 fault."""
+    count = session.execute(sa.select(sa.func.count())
+                            .where(_held())).scalar()
+    if not count:
+        return None
+    last = session.execute(
+        sa.select(OUTBOX.c.last_error, OUTBOX.c.updated_at).where(_held())
+        .order_by(OUTBOX.c.updated_at.desc(), OUTBOX.c.id.desc())
+        .limit(1)).one()
+    return {'held': count, 'last_error': last.last_error,
+            'last_refused_at': last.updated_at, 'hint': compute.FORBIDDEN_HINT}
+
+
 def _event(row):
     return {name: getattr(row, name) for name in _EVENT_COLUMNS}
 
@@ -33,7 +62,9 @@ def outbox_status(db, now=None, last_errors=5):
     """A summary for operators: counts per status and the latest errors.
 
     ``retrying`` counts pending events that failed at least once and wait
-    for their next attempt; ``in_flight`` those being sent right now.
+    for their next attempt; ``in_flight`` those being sent right now;
+    ``authorization_fault`` is None, or the events a 403 holds (``held``,
+    also counted in ``retrying``) with the last error and a hint.
     """
     now = now or db_utils.utcnow()
     pending = OUTBOX.c.status == outbox_obj.PENDING
@@ -54,10 +85,12 @@ def outbox_status(db, now=None, last_errors=5):
             sa.select(OUTBOX).where(OUTBOX.c.last_error.isnot(None))
             .order_by(OUTBOX.c.updated_at.desc(), OUTBOX.c.id.desc())
             .limit(last_errors)).all()
+        fault = _authorization_fault(session)
     summary = {status: counts.get(status, 0)
                for status in outbox_obj.STATUSES}
     summary.update(oldest_pending_age=_age(now, oldest),
                    retrying=n_retrying, in_flight=n_in_flight,
+                   authorization_fault=fault,
                    last_errors=[_event(r) for r in errors])
     return summary
 

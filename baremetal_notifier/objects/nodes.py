@@ -15,12 +15,14 @@ import operator
 import typing
 
 from oslo_db import exception as db_exc
+from oslo_log import log as logging
 import sqlalchemy as sa
 
 from baremetal_notifier.db import models
 from baremetal_notifier import exception
 from powerbridge import db
 
+LOG = logging.getLogger(__name__)
 NODES = models.Node.__table__
 JSON_FIELDS = ('driver_info', 'extra', 'properties')
 
@@ -73,18 +75,48 @@ class Node:
         values = {f.name: stored[f.name] for f in dataclasses.fields(cls)
                   if f.name != 'stored'}
         for name in JSON_FIELDS:
-            values[name] = _loads(stored[name])
+            values[name] = _loads(stored[name], stored['uuid'], name)
         return cls(stored=stored, **values)
 
 
-def _loads(text):
+# How deep a stored JSON field may nest and still be served. The API has
+# refused anything past 32 levels since it bounded request bodies, but an
+# older version stored whatever it was sent: a row nested hundreds of
+# levels made every list, show and patch recurse out (a 500 for the whole
+# node list). Such a field is served as {} (the row itself is untouched,
+# and a PATCH replacing or removing the field repairs it); the limit
+# keeps every walk of a served document (masking, copying, patching,
+# encoding) far from Python's recursion limit.
+READ_MAX_DEPTH = 128
+
+
+def _too_deep(value, limit=READ_MAX_DEPTH):
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _loads(text, node_uuid=None, field=None):
     if not text:
         return {}
     try:
         value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    except (ValueError, RecursionError):
+        value = None
+    if isinstance(value, dict) and not _too_deep(value):
+        return value
+    if value is None or isinstance(value, dict):
+        LOG.warning('Node %s: stored %s cannot be served (not JSON or '
+                    'nested too deep); shown as {}', node_uuid, field)
+    return {}
 
 
 def _to_columns(values):

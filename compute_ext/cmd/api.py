@@ -1,4 +1,4 @@
-"""compute-ext-api: the Compute API on cheroot's threaded WSGI server."""
+"""compute-ext-api: the Compute API on the built-in WSGI server."""
 
 import sys
 
@@ -20,8 +20,9 @@ def main(argv=None):
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
     app = wsgi.load_app(conf)
     try:
-        server = wsgi_server.ServerThread(app, conf.api.host, conf.api.port,
-                                          conf.api.wsgi_threads)
+        server = wsgi_server.ServerThread(
+            app, conf.api.host, conf.api.port, conf.api.wsgi_threads,
+            wsgi_server.Limits.from_conf(conf.api))
     except wsgi_server.StartupError as exc:
         service.fail('compute-ext-api', str(exc))
     server.start()

@@ -37,8 +37,10 @@ def query_datetime(params, name):
     """
     value = params[name][-1]
     try:
+        # OverflowError: an offset that moves the time past year 1 or
+        # 9999 when normalized to UTC.
         return timeutils.normalize_time(timeutils.parse_isotime(value))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise validation.ValidationError(
             "Invalid input for query parameters %s. Value: %s. '%s' is not "
             "a 'date-time'" % (name, params[name], value)) from None
@@ -48,6 +50,10 @@ def paging(params):
     """Nova's get_limit_and_marker: the page size is at most max_limit."""
     limit = links_view.MAX_LIMIT
     if 'limit' in params:
-        limit = min(limit, int(params['limit'][-1]))
+        # The schema allows ASCII digits only. More than 12 of them is
+        # over max_limit anyway, and int() of thousands of digits fails.
+        digits = params['limit'][-1].strip().lstrip('0') or '0'
+        if len(digits) <= 12:
+            limit = min(limit, int(digits))
     marker = params['marker'][-1] if 'marker' in params else None
     return limit, marker

@@ -164,18 +164,44 @@ def _search(req, ctx, want, detail):
     _scope(ctx, options, kwargs, detail)
     name = last.get('name', last.get('display_name'))
     if name is not None:
-        kwargs['name'] = name
+        kwargs['name'] = _regex('name' if 'name' in last else 'display_name',
+                                name)
     for key in ('host', 'node', 'user_id'):
         if key in last:
             kwargs[key] = last[key]
+    if 'node' in kwargs:
+        kwargs['node'] = _regex('node', kwargs['node'])
     for key, arg in (('uuid', 'uuids'), ('vm_state', 'vm_states'),
                      ('task_state', 'task_states')):
         if key in options:
             kwargs[arg] = options[key]
     if 'power_state' in options:
-        kwargs['power_states'] = [int(v) for v in options['power_state']
-                                  if v.isdigit()]
+        kwargs['power_states'] = _power_states(options['power_state'])
     return kwargs, params
+
+
+def _regex(name, pattern):
+    """A regex filter every database evaluates alike, or a 400 worded
+    as the schema's errors are (see validation.check_regex)."""
+    try:
+        validation.check_regex(pattern, 'Regular expression')
+    except validation.ValidationError as exc:
+        raise validation.ValidationError(
+            'Invalid input for query parameters %s. Value: %s. %s'
+            % (name, pattern, exc)) from None
+    return pattern
+
+
+def _power_states(values):
+    """The power_state values that can be one; others match nothing
+    (as before), huge and non-ASCII digits included."""
+    states = []
+    for value in values:
+        try:
+            states.append(validation.bounded_int(value, 'power_state'))
+        except validation.ValidationError:
+            pass
+    return states
 
 
 def _scope(ctx, options, kwargs, detail):

@@ -168,6 +168,8 @@ def _update_v253(req, service_id):
         raise webob.exc.HTTPBadRequest(
             "No updates were requested. Fields 'status' or 'forced_down' "
             "should be specified.")
+    # The row as this request's UPDATE left it, read in its transaction:
+    # a racing update cannot show through.
     service = service_obj.update(ctx, service.id, **values)
     return wsgi_wrapper.json_response({'service': _service_detail(
         context.app_state(req).servicegroup, service, True, True,

@@ -169,6 +169,20 @@ def paginate(query, table, sort_keys, sort_dirs, marker=None, limit=None):
     return query
 
 
+def _regexp_match(ctx, column, pattern):
+    """``column`` matches ``pattern`` case-sensitively on every database.
+
+    PostgreSQL's ``~`` and SQLite's (Python's re.search) are; MySQL's
+    REGEXP follows the column's collation, case-insensitive by default,
+    so the pattern turns that off itself (PCRE and ICU both read it).
+    The handler only passes patterns all three read alike
+    (validation.check_regex).
+    """
+    if sa.engine.make_url(ctx.db.connection).get_backend_name() == 'mysql':
+        pattern = '(?-i)' + pattern
+    return INSTANCES.c[column].regexp_match(pattern)
+
+
 def get_all(ctx, project_id=None, name=None, host=None, limit=None,
             marker=None, user_id=None, node=None, uuids=None,
             vm_states=None, task_states=None, power_states=None,
@@ -189,10 +203,9 @@ def get_all(ctx, project_id=None, name=None, host=None, limit=None,
     for column, value in exact:
         if value is not None:
             query = query.where(INSTANCES.c[column] == value)
-    if name is not None:
-        query = query.where(INSTANCES.c.name.regexp_match(name))
-    if node is not None:
-        query = query.where(INSTANCES.c.node.regexp_match(node))
+    for column, pattern in (('name', name), ('node', node)):
+        if pattern is not None:
+            query = query.where(_regexp_match(ctx, column, pattern))
     for column, values in (('uuid', uuids), ('vm_state', vm_states),
                            ('task_state', task_states),
                            ('power_state', power_states)):

@@ -103,25 +103,44 @@ def get_or_create(ctx, host, binary, topic=None):
         return get_by_host_and_binary(ctx, host, binary)
 
 
-def update(ctx, service_id, **values):
-    """Set ``values`` on a live service; 404 when it is gone."""
+def _update_and_read(ctx, error, values, **where):
+    """One conditional UPDATE and the row as it left it.
+
+    The read is in the UPDATE's transaction, under its row lock (the
+    write lock on SQLite), so no racing write can land between them: the
+    caller answers with its own write, not a later one. MariaDB has no
+    UPDATE ... RETURNING (10.11 included), so every engine takes this one
+    path rather than RETURNING on two of three.
+    """
     values['updated_at'] = db.utcnow()
     with ctx.db.writer.using(ctx) as session:
-        changed = db.conditional_update(session, SERVICES, values,
-                                        id=service_id, deleted=0)
-    if not changed:
-        raise exception.ServiceNotFound(service_id=service_id)
-    return get_by_id(ctx, service_id)
+        if db.conditional_update(session, SERVICES, values, deleted=0,
+                                 **where):
+            row = session.execute(_select().where(
+                *[SERVICES.c[k] == v for k, v in where.items()])).first()
+            if row is not None:
+                return Service.from_row(row)
+    raise error
+
+
+def update(ctx, service_id, **values):
+    """Set ``values`` on a live service and return it as written.
+
+    Raises ServiceNotFound when it is gone.
+    """
+    return _update_and_read(
+        ctx, exception.ServiceNotFound(service_id=service_id), values,
+        id=service_id)
 
 
 def update_by_host_and_binary(ctx, host, binary, **values):
-    """The legacy (before 2.53) update: one UPDATE by host and binary."""
-    values['updated_at'] = db.utcnow()
-    with ctx.db.writer.using(ctx) as session:
-        changed = db.conditional_update(session, SERVICES, values, host=host,
-                                        binary=binary, deleted=0)
-    if not changed:
-        raise exception.HostBinaryNotFound(host=host, binary=binary)
+    """The legacy (before 2.53) update: one UPDATE by host and binary.
+
+    Returns the service as written.
+    """
+    return _update_and_read(
+        ctx, exception.HostBinaryNotFound(host=host, binary=binary), values,
+        host=host, binary=binary)
 
 
 def report_state(ctx, service_id):

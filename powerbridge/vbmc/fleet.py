@@ -153,11 +153,13 @@ class VirtualBmcFleet:
     :param credentials: optional callable index -> (username, password),
         for fleets whose BMCs do not share credentials.
     :param powered_on: initial power state of every BMC.
+    :param seed: makes the injected packet loss repeatable (one random
+        generator per BMC, derived from the seed and its index).
     """
 
     def __init__(self, count, address='127.0.0.1', base_port=0,
                  username='admin', password='password', credentials=None,
-                 powered_on=False):
+                 powered_on=False, seed=None):
         if count < 1:
             raise ValueError('count must be at least 1')
         if base_port and base_port + count - 1 > 65535:
@@ -168,6 +170,7 @@ class VirtualBmcFleet:
         self.base_port = base_port
         self._credentials = credentials or (lambda i: (username, password))
         self._powered_on = powered_on
+        self._seed = seed
         self._bmcs = []
         self._loop = None
 
@@ -194,7 +197,8 @@ class VirtualBmcFleet:
         for index, sock in enumerate(sockets):
             username, password = self._credentials(index)
             bmc = server.VirtualBmc(index, sock, username, password, loop,
-                                    powered_on=self._powered_on)
+                                    powered_on=self._powered_on,
+                                    seed=self._seed)
             loop.add(bmc)
             bmcs.append(bmc)
         self._bmcs = bmcs

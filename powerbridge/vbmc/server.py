@@ -33,9 +33,12 @@ CONTROL_NAMES = {0: 'off', 1: 'on', 2: 'cycle', 3: 'reset', 4: 'diag',
 class Faults:
     """Fault injection settings of one BMC (written by any thread)."""
 
-    __slots__ = ('latency_ms', 'loss_pct', 'hang')
+    __slots__ = ('rng', 'latency_ms', 'loss_pct', 'hang')
 
-    def __init__(self):
+    def __init__(self, rng=None):
+        # NOTE: its own generator, so a seeded fleet drops the same packets
+        # run after run (per BMC: the loop thread is the only caller).
+        self.rng = rng or random.Random()
         self.latency_ms = 0.0
         self.loss_pct = 0.0
         self.hang = False
@@ -61,11 +64,12 @@ class Faults:
             self.hang = hang
 
     def drops(self):
-        """Decide the fate of one packet (either direction)."""
+        """Decide the fate of one packet (either direction): requests in
+        and replies out are each dropped with probability loss_pct."""
         if self.hang:
             return True
         loss = self.loss_pct
-        return loss > 0 and random.random() * 100 < loss
+        return loss > 0 and self.rng.random() * 100 < loss
 
     def as_dict(self):
         return {'latency_ms': self.latency_ms, 'loss_pct': self.loss_pct,
@@ -95,7 +99,7 @@ class VirtualBmc(pyghmi_compat.Bmc):
     """A chassis that only knows whether its power is on."""
 
     def __init__(self, index, sock, username, password, scheduler,
-                 powered_on=False):
+                 powered_on=False, seed=None):
         # NOTE: IpmiServer.__init__ is not called on purpose (it would open
         # a socket of its own); init_server sets what it would.
         pyghmi_compat.init_server(
@@ -105,7 +109,8 @@ class VirtualBmc(pyghmi_compat.Bmc):
         self.index = index
         self.sock = sock
         self.address = sock.getsockname()[0]
-        self.faults = Faults()
+        self.faults = Faults(None if seed is None
+                             else random.Random('%s/%d' % (seed, index)))
         self.powered_on = powered_on
         self.counters = collections.Counter()
         self._scheduler = scheduler

@@ -25,7 +25,7 @@ load_tests = testscenarios.load_tests_apply_scenarios
 
 
 class RealComputeAPI(testtools.TestCase):
-    """A Compute API served by cheroot on a free port."""
+    """A Compute API served by wsgi_server on a free port."""
 
     def setUp(self):
         super().setUp()

@@ -141,8 +141,8 @@ class TestManageCommands(SenderTestCase):
         (error,) = summary.pop('last_errors')
         self.assertIsInstance(summary.pop('oldest_pending_age'), float)
         self.assertEqual({'pending': 1, 'delivered': 1, 'undeliverable': 1,
-                          'superseded': 0, 'in_flight': 0, 'retrying': 0},
-                         summary)
+                          'superseded': 0, 'in_flight': 0, 'retrying': 0,
+                          'authorization_fault': None}, summary)
         self.assertEqual((unknown, 'undeliverable', 1),
                          (error['instance_uuid'], error['status'],
                           error['attempts']))
@@ -155,7 +155,8 @@ class TestManageCommands(SenderTestCase):
         self.assertEqual(
             {'pending': 0, 'delivered': 0, 'undeliverable': 0,
              'superseded': 0, 'in_flight': 0, 'retrying': 0,
-             'oldest_pending_age': None, 'last_errors': []},
+             'oldest_pending_age': None, 'last_errors': [],
+             'authorization_fault': None},
             json.loads(self.manage('outbox', 'status', '--format', 'json')))
 
     def test_bad_format_is_refused(self):

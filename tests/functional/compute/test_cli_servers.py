@@ -114,7 +114,7 @@ class TestOpenstackCLI(testtools.TestCase):
             self.server.url + '/v2.1/os-server-external-events', 'POST',
             {'events': [{'name': 'power-update', 'server_uuid': BM1,
                          'tag': 'POWER_OFF'}]},
-            token='ironic:service', roles='service')
+            token='ironic:service:service')
         self.assertEqual((200, 200), (status, body['events'][0]['code']))
         shown = self.json('server', 'show', 'bm-1')
         self.assertEqual(('SHUTOFF', 4),

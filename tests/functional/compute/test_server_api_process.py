@@ -1,5 +1,5 @@
 """compute-ext-api as a real process: it serves, it stops on SIGTERM, and
-what a client sees on the wire from the real WSGI server (cheroot).
+what a client sees on the wire from the real WSGI server (wsgi_server).
 
 The process fixtures are in tests/fixtures/processes.py.
 """

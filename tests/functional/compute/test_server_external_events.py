@@ -26,7 +26,7 @@ class TestBatches(testtools.TestCase):
 
     def post(self, events=None, raw=None):
         req = webob.Request.blank(URL, method='POST', headers={
-            'X-Auth-Token': 'ironic:service', 'X-Roles': 'service',
+            'X-Auth-Token': 'ironic:service:service',
             'OpenStack-API-Version': 'compute 2.76',
             'Content-Type': 'application/json'})
         req.body = raw if raw is not None else json.dumps(

@@ -29,12 +29,10 @@ class APITestCase(testtools.TestCase):
             self.backend, **self.conf_overrides))
 
     def call(self, method, path, version='2.1', token='admin:admin',
-             roles=None, body=None):
+             body=None):
         req = webob.Request.blank(path, method=method, headers={
             'X-Auth-Token': token,
             'OpenStack-API-Version': 'compute ' + version})
-        if roles:
-            req.headers['X-Roles'] = roles
         if body is not None:
             req.json_body = body
         return req.get_response(self.api.app)
@@ -102,8 +100,7 @@ class TestPolicyFile(APITestCase):
         compute_fixtures.add_service(self.api.ctx, 'host1')
 
     def test_readers_may_list(self):
-        response = self.call('GET', '/v2.1/os-services', token='bob:p1',
-                             roles='reader')
+        response = self.call('GET', '/v2.1/os-services', token='bob:p1:reader')
         self.assertEqual(200, response.status_int)
         self.assertEqual(['host1'],
                          [s['host'] for s in response.json_body['services']])
@@ -117,8 +114,8 @@ class TestPolicyFile(APITestCase):
         self.assertIs(False, listed['services'][0]['forced_down'])
 
     def test_defaults_still_apply_to_other_rules(self):
-        response = self.call('DELETE', '/v2.1/os-services/1', token='bob:p1',
-                             roles='reader')
+        response = self.call('DELETE', '/v2.1/os-services/1',
+                             token='bob:p1:reader')
         self.assertEqual(403, response.status_int)
         self.assertEqual("Policy doesn't allow os_compute_api:os-services:"
                          "delete to be performed.",

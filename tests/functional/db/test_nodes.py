@@ -225,3 +225,27 @@ class NodeObjectsTest(testtools.TestCase):
                           self.ctx, marker=_uuid(5))
         self.assertRaises(ValueError, node_obj.get_list, self.ctx,
                           sort_key='driver_info')
+
+    def test_a_stored_field_too_deep_to_serve_reads_as_empty(self):
+        # What an older API stored before bodies were bounded: json.loads
+        # of it recursed out, and every listing answered 500.
+        node = self.add(1, 'n1')
+        deep = '{"a":' * 950 + '1' + '}' * 950
+        served = '[' * node_obj.READ_MAX_DEPTH + ']' * node_obj.READ_MAX_DEPTH
+        baremetal.set_columns(self.db, node.uuid, extra=deep,
+                              properties='{"p": %s}' % served[1:-1])
+        found, _ = node_obj.get_list(self.ctx)
+        self.assertEqual({}, found[0].extra)
+        self.assertEqual(deep, found[0].stored['extra'])
+        # READ_MAX_DEPTH levels (the field's own object counted) are served.
+        self.assertEqual(node_obj.READ_MAX_DEPTH - 1, _depth(
+            found[0].properties['p']))
+        self.assertEqual({}, node_obj.get_by_uuid(self.ctx, node.uuid).extra)
+
+
+def _depth(value):
+    depth = 0
+    while isinstance(value, list):
+        value = value[0] if value else None
+        depth += 1
+    return depth

@@ -162,10 +162,11 @@ class TestAdminUpdates(ServiceObjectTestCase):
 
     def test_update_by_host_and_binary(self):
         service = service_obj.create(self.ctx, 'host1', COMPUTE)
-        service_obj.update_by_host_and_binary(self.ctx, 'host1', COMPUTE,
-                                              forced_down=True)
-        self.assertIs(True, service_obj.get_by_id(self.ctx,
-                                                  service.id).forced_down)
+        written = service_obj.update_by_host_and_binary(
+            self.ctx, 'host1', COMPUTE, forced_down=True)
+        self.assertIs(True, written.forced_down)
+        self.assertEqual(written, service_obj.get_by_id(self.ctx,
+                                                        service.id))
         service_obj.destroy(self.ctx, service)
         self.assertRaises(exception.HostBinaryNotFound,
                           service_obj.update_by_host_and_binary, self.ctx,

@@ -143,3 +143,32 @@ class TestBooleans(testtools.TestCase):
 
     def test_to_bool_refuses_unknown_spellings(self):
         self.assertRaises(ValueError, validation.to_bool, 'maybe')
+
+
+class TestPortableRegex(testtools.TestCase):
+    """The servers name filter's regex core (see check_regex); that the
+    databases agree on it is tested per database in
+    tests.functional.compute.test_hostile_input."""
+
+    def test_the_portable_core_passes(self):
+        for pattern in ('bm-1', '^bm-.*$', 'a|b', '(web|db)-[0-9]{2}',
+                        '[^a-z]', 'x{3}', 'x{0,255}', 'a\\.b', '', '.+',
+                        'caf\u00e9', '[-a]', '(a)(b)'):
+            validation.check_regex(pattern)
+
+    def test_what_a_database_refuses_or_reads_its_own_way(self):
+        for pattern in ('a{1,100000}', 'a{256}', '\\d', '\\w+', '\\bx',
+                        '\\1(a)', '\\p{L}', '[[:alpha:]]', '[\\]]',
+                        '(?i)a', '(?=a)', '(a+)+$', '(.*a){20}', '*',
+                        'a{2,1}', 'a{,5}', '[z-a]', '[', '(', 'a)',
+                        '}', 'a]', 'a' * 256, 'a*b*c*', 'a\x00',
+                        '(' * 9 + ')' * 9, '\ud800'):
+            self.assertRaises(validation.ValidationError,
+                              validation.check_regex, pattern)
+
+    def test_the_message_names_pattern_and_reason(self):
+        error = self.assertRaises(validation.ValidationError,
+                                  validation.check_regex, 'a{1,100000}',
+                                  'Regular expression')
+        self.assertEqual('Regular expression a{1,100000} is not supported: '
+                         'counts go up to 255', str(error))
