@@ -120,7 +120,8 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
     power_state = states.POWER_STATE_FROM_BAREMETAL.get(
         node.get('power_state'), states.NOSTATE)
     instance = instance_obj.create(
-        ctx, name=name, host=host, node=node_uuid, vm_state=states.ACTIVE,
+        ctx, name=name, host=host, node=node_uuid,
+        vm_state=states.vm_state_for_power(power_state),
         power_state=power_state, project_id=project_id, user_id=user_id,
         launched_at=db.utcnow())
     try:

@@ -63,3 +63,12 @@ POWER_STATE_FROM_BAREMETAL = {
     BAREMETAL_POWER_OFF: SHUTDOWN,
     None: NOSTATE,
 }
+
+
+def vm_state_for_power(power_state):
+    """The vm_state of an instance placed on hardware already in
+    ``power_state``: a powered-off node is a stopped server (SHUTOFF),
+    from which os-start works at once. Nova's power sync would get there
+    too (it calls stop on an ACTIVE instance found shut down), but only
+    after a sync period in which start is refused (409)."""
+    return STOPPED if power_state == SHUTDOWN else ACTIVE

@@ -13,6 +13,7 @@ from compute_ext.cmd import manage
 from compute_ext.cmd import server_commands
 from compute_ext.compute import baremetal
 from compute_ext.compute import states
+from compute_ext.handlers import server_actions
 from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
@@ -53,6 +54,22 @@ class TestServerCreate(ServerCreateTestCase):
     def test_power_state_follows_the_node(self):
         node = self.w.node_for(power_state=fake.POWER_OFF)
         self.assertEqual(states.SHUTDOWN, self.create(node).power_state)
+
+    def test_powered_off_node_gives_a_stopped_server_that_starts(self):
+        node = self.w.node_for(power_state=fake.POWER_OFF)
+        inst = self.create(node)
+        self.assertEqual((states.STOPPED, states.SHUTDOWN, 'SHUTOFF'),
+                         (inst.vm_state, inst.power_state,
+                          states.server_status(inst.vm_state)))
+        # os-start is allowed at once (no 409), and the agent powers the
+        # node on and records the server ACTIVE.
+        server_actions.ACTIONS['os-start'](self.w.ctx, inst)
+        (future,) = self.w.runner.poll()
+        started = future.result(timeout=10) or self.w.get(inst.uuid)
+        self.assertEqual((states.ACTIVE, states.RUNNING, None),
+                         (started.vm_state, started.power_state,
+                          started.task_state))
+        self.assertEqual(fake.POWER_ON, self.w.ironic.nodes[node]['power_state'])
 
     def test_explicit_host(self):
         node = self.w.node_for('host-b')
