@@ -1,16 +1,23 @@
 """os-server-external-events: events from Neutron, Cinder and Ironic."""
 
+import itertools
+
 from oslo_log import log as logging
 
 from compute_ext.compute import power_update
 from compute_ext import context
 from compute_ext import microversion
+from compute_ext.objects import instance_actions
 from compute_ext.objects import instances as instance_obj
 from compute_ext.policies import server_external_events as policies
 from compute_ext.schemas import server_external_events as schema
 from compute_ext import wsgi_wrapper
 
 LOG = logging.getLogger(__name__)
+
+VOLUME_EXTENDED = 'volume-extended'
+# wrap_instance_event(prefix='compute') around the manager's extend_volume.
+EXTEND_VOLUME_EVENT = 'compute_extend_volume'
 
 
 def _verdict(event, instance):
@@ -39,19 +46,50 @@ def _verdict(event, instance):
     return 200
 
 
+def _record_volume_extended(ctx, accepted):
+    """Nova's record of a volume-extended event: the API's extend_volume
+    action (Cinder's user follows the resize there), and the compute's
+    compute_extend_volume event. No volume is ever attached to a server
+    here, so the compute's handling is Nova's for a volume the instance
+    does not have: a warning, and the event finishes with Success.
+    """
+    records = []
+    for instance, volume_id in accepted:
+        LOG.warning('Extend volume failed, volume %(vol)s is not attached '
+                    'to instance %(instance)s.',
+                    {'vol': volume_id, 'instance': instance.uuid})
+        records.append({
+            'instance_uuid': instance.uuid,
+            'action': instance_actions.EXTEND_VOLUME,
+            'event': EXTEND_VOLUME_EVENT, 'host': instance.host,
+            'result': instance_actions.SUCCESS,
+            'request_id': ctx.request_id, 'user_id': ctx.user_id,
+            'project_id': ctx.project_id})
+    instance_actions.record_many(ctx, records)
+
+
+# The events that record an instance action, and what handles them.
+_HANDLERS = {
+    power_update.EVENT_NAME: power_update.handle_events,
+    VOLUME_EXTENDED: _record_volume_extended,
+}
+
+
 @wsgi_wrapper.ComputeWsgify
 def create_events(req):
     """POST /os-server-external-events: 200 if every event was accepted,
     207 otherwise (even when none was, since bug 1855752)."""
-    ctx = context.of_request(req)
-    # Services post with their own project: nothing to match it against.
-    ctx.can(policies.CREATE, target={})
+    # Nova's order: the body schema (its validation decorator), then the
+    # policy. Services post with their own project: nothing to match it
+    # against.
     body = wsgi_wrapper.read_json_body(
         req, schema.for_version(microversion.want(req)))
+    ctx = context.of_request(req)
+    ctx.can(policies.CREATE, target={})
     events = body['events']
     found = instance_obj.get_by_uuids(ctx, [e['server_uuid'] for e in events])
     result = 200
-    power_updates = []
+    recorded = []
     for event in events:
         instance = found.get(event['server_uuid'])
         code = _verdict(event, instance)
@@ -60,9 +98,11 @@ def create_events(req):
         event['status'] = 'completed' if code == 200 else 'failed'
         if code != 200:
             result = 207
-        elif event['name'] == power_update.EVENT_NAME:
-            power_updates.append((instance, event['tag']))
-    # Other events are acknowledged only: nothing here waits on them.
-    if power_updates:
-        power_update.handle_events(ctx, power_updates)
+        elif event['name'] in _HANDLERS:
+            recorded.append((event['name'], instance, event['tag']))
+    # Network events are acknowledged only: as in Nova, they record no
+    # instance action, and nothing here waits on them. The others are
+    # handled in the order they came, so their actions are listed in it.
+    for name, group in itertools.groupby(recorded, key=lambda r: r[0]):
+        _HANDLERS[name](ctx, [(inst, tag) for _name, inst, tag in group])
     return wsgi_wrapper.json_response({'events': events}, status=result)

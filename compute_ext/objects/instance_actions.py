@@ -27,6 +27,7 @@ _INSERT_EVENT = EVENTS.insert()
 
 START = 'start'
 STOP = 'stop'
+EXTEND_VOLUME = 'extend_volume'
 SUCCESS = 'Success'
 ERROR = 'Error'
 
