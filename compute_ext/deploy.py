@@ -14,10 +14,11 @@ Order, outermost first, and why:
 6. auth (keystonemiddleware or noauth2): who is calling; version discovery
    paths pass through unauthenticated, as in Nova.
 7. ContextMiddleware: the RequestContext with the database and policy.
-8. MicroversionMiddleware: parse the version, 400/406 on bad ones, and echo
-   the version headers on every response, faults included; the version
-   documents are left alone.
-9. The router over the route table.
+8. The router over the route table; each route's handler behind Nova's
+   per-request steps (resource.py): microversion (400/406, version
+   headers on every answer), body type, project id in the URL. They run
+   after the route matched because Nova's do: an unknown route is a 404
+   whatever its version header.
 """
 
 import types
@@ -25,19 +26,13 @@ import types
 from compute_ext import context
 from compute_ext import fault_wrap
 from compute_ext import handler
-from compute_ext import microversion
 from compute_ext import servicegroup
 from compute_ext import wsgi_wrapper
 from powerbridge import auth
 from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
-from powerbridge import microversion as base_microversion
 
 REQUEST_ID_HEADERS = ['x-compute-request-id']
-
-
-def _is_versioned(path):
-    return path not in handler.UNAUTHENTICATED_PATHS
 
 
 def deploy(conf, db, enforcer):
@@ -57,8 +52,5 @@ def deploy(conf, db, enforcer):
             app, context.RequestContext,
             (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
             skip_paths=handler.UNAUTHENTICATED_PATHS),
-        lambda app: base_microversion.MicroversionMiddleware(
-            app, microversion.API, wsgi_wrapper.fault_response,
-            _is_versioned),
     )
     return base_deploy.wrap(handler.make_app(), middleware)

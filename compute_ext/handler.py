@@ -1,8 +1,18 @@
 """The URL map of the Compute API: one plain function per method and path.
 
-Paths are relative to the API root; every path under /v2.1 is also served
-with a project id after the version, as Nova's ProjectMapper does.
+Paths are relative to the API root. As Nova's ProjectMapper does, every
+path of the API is also served with a project id after the version
+(``/v2.1/{project_id}/servers``), a project id being lowercase hex and
+dashes only; and as Nova's api-paste.ini does, the whole API is served a
+second time under ``/v2``, in legacy v2 mode (see resource.py).
+
+Nova's router matches a path together with its method, so a method a
+path does not serve is no match at all: a 404 like an unknown path, with
+the body webob gives HTTPNotFound (negotiated on Accept) and no version
+headers, since no version was negotiated yet.
 """
+
+import webob.exc
 
 from compute_ext.handlers import instance_actions
 from compute_ext.handlers import server_actions
@@ -10,18 +20,32 @@ from compute_ext.handlers import server_external_events
 from compute_ext.handlers import servers
 from compute_ext.handlers import services
 from compute_ext.handlers import versions
-from compute_ext import wsgi_wrapper
+from compute_ext import resource
+from powerbridge import fault_wrap
 from powerbridge import router
 
 API_PREFIX = '/v2.1'
+LEGACY_PREFIX = '/v2'
+# Nova's ProjectMapper: "only valid if its hex or hex + dashes".
+PROJECT_ID = '/{project_id:[0-9a-f-]+}'
 
-# Version discovery, served without authentication or microversions.
+# Nova's version documents answer every method alike.
+_ANY_METHOD = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
+
+
+def _any_method(function, **kwargs):
+    return dict.fromkeys(_ANY_METHOD, resource.Resource(function, **kwargs))
+
+
+# Version discovery, served without authentication. The list of versions
+# is outside microversion control; the v2.1 document is under it (Nova
+# negotiates and echoes a version there too), the v2 one in legacy mode.
 VERSION_ROUTES = {
-    '/': {'GET': versions.list_versions},
-    '/v2.1': {'GET': versions.show_version},
-    '/v2.1/': {'GET': versions.show_version},
-    '/v2': {'GET': versions.show_version_v20},
-    '/v2/': {'GET': versions.show_version_v20},
+    '/': _any_method(versions.list_versions, versioned=False),
+    API_PREFIX: _any_method(versions.show_version),
+    API_PREFIX + '/': _any_method(versions.show_version),
+    LEGACY_PREFIX: _any_method(versions.show_version, legacy=True),
+    LEGACY_PREFIX + '/': _any_method(versions.show_version, legacy=True),
 }
 
 # Everything below /v2.1, authenticated and microversioned.
@@ -58,22 +82,39 @@ ROUTE_DECLARATIONS = {
 
 UNAUTHENTICATED_PATHS = frozenset(VERSION_ROUTES)
 
-
-# Nova's 405 says what webob's HTTPMethodNotAllowed explains.
-NOT_ALLOWED = ('The server could not comply with the request since it is '
-               'either malformed or otherwise incorrect.')
+# Looked up before the project id check (Nova's Resource.get_method).
+_PEEKS = {server_actions.server_action: server_actions.action_name}
 
 
 def route_table():
-    """Every served path, each /v2.1 one also with a project id."""
+    """Every served path: under /v2.1 and /v2, each with and without a
+    project id; the version document also after a project id."""
     table = dict(VERSION_ROUTES)
-    for path, methods in ROUTE_DECLARATIONS.items():
-        table[API_PREFIX + path] = methods
-        table[API_PREFIX + '/{project_id}' + path] = methods
+    declarations = dict(ROUTE_DECLARATIONS)
+    # Nova's '/' route: the version document, authenticated, only here.
+    declarations['/'] = {'GET': versions.show_version}
+    for prefix, legacy in ((API_PREFIX, False), (LEGACY_PREFIX, True)):
+        for path, methods in declarations.items():
+            served = {method: resource.Resource(
+                function, legacy=legacy, peek=_PEEKS.get(function))
+                for method, function in methods.items()}
+            if path != '/':
+                table[prefix + path] = served
+            table[prefix + PROJECT_ID + path] = served
     return table
+
+
+def _no_route(code, message, headers):
+    """What Nova's router answers when no route matches (an unknown path
+    or an unserved method): webob's own 404, past the fault wrapper."""
+    not_found = webob.exc.HTTPNotFound()
+
+    def app(environ, start_response):
+        environ[fault_wrap.PASS_THROUGH] = True
+        return not_found(environ, start_response)
+    return app
 
 
 def make_app():
     """The WSGI application dispatching to the handler functions."""
-    return router.Router(route_table(), wsgi_wrapper.fault_response,
-                         not_allowed=NOT_ALLOWED, ignored_args=['project_id'])
+    return router.Router(route_table(), _no_route)

@@ -4,6 +4,7 @@ Nova's history is kept whole so a client can ask for any version up to the
 maximum; versions that change nothing here say so.
 """
 
+import microversion_parse
 import webob.exc
 
 from powerbridge import microversion
@@ -92,7 +93,28 @@ VERSIONS = [
     '2.76',  # external events: power-update
 ]
 
-API = microversion.Microversions(
+
+
+class ComputeMicroversions(microversion.Microversions):
+    """Nova's reading: only a lowercase ``latest`` means the maximum;
+    ``LATEST`` is a malformed version (400)."""
+
+    def parse(self, headers):
+        text = requested(headers)
+        if text is not None and text.lower() == microversion.LATEST \
+                and text != microversion.LATEST:
+            raise microversion.VersionError(400, self.invalid_format(text))
+        return super().parse(headers)
+
+
+def requested(headers):
+    """The version text the request asked for, or None."""
+    text = microversion_parse.get_version(
+        headers, service_type=SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
+    return None if text is None else text.strip()
+
+
+API = ComputeMicroversions(
     VERSIONS, SERVICE_TYPE, LEGACY_HEADER, ENVIRON_KEY,
     echo_standard=True, vary=True)
 MIN_VERSION = API.min_version

@@ -1,7 +1,6 @@
 """Nova-shaped error bodies and the decorator every handler wears."""
 
-import functools
-
+from powerbridge import validation
 from powerbridge import wsgi_wrapper
 
 # Nova's Fault._fault_names; any other status uses computeFault.
@@ -19,9 +18,12 @@ FAULT_NAMES = {
     503: 'serviceUnavailable',
 }
 
-# What Nova accepts as a JSON request body; no Content-Type means JSON too.
+# What Nova accepts as a JSON request body; no Content-Type, an empty one
+# and text/plain (what some HTTP libraries send by default) mean JSON too.
 JSON_CONTENT_TYPES = (wsgi_wrapper.JSON,
                       'application/vnd.openstack.compute+json')
+_BODY_KEY = 'compute.json_body'
+http_error_message = wsgi_wrapper.http_error_message
 
 
 def fault_body(code, message):
@@ -45,8 +47,9 @@ def is_fault(body):
 
 def fault_response(code, message, headers=None):
     """A webob Response carrying Nova's error body."""
+    # Nova's Fault sets the charset; its successful answers have none.
     return wsgi_wrapper.respond(code, fault_body(code, message), headers,
-                                content_type=wsgi_wrapper.JSON)
+                                content_type=wsgi_wrapper.JSON_UTF8)
 
 
 def json_response(body, status=200):
@@ -64,5 +67,16 @@ class ComputeWsgify(wsgi_wrapper.JsonErrorWsgify):
     error_response = staticmethod(fault_response)
 
 
-read_json_body = functools.partial(wsgi_wrapper.read_json_body,
-                                   content_types=JSON_CONTENT_TYPES)
+def json_body(req):
+    """The decoded JSON body, decoded once per request (the resource
+    layer decodes it before the handler reads it)."""
+    if _BODY_KEY not in req.environ:
+        req.environ[_BODY_KEY] = validation.load_json_body(req)
+    return req.environ[_BODY_KEY]
+
+
+def read_json_body(req, schema):
+    """The body, validated against ``schema``."""
+    body = json_body(req)
+    validation.validate(schema, body)
+    return body

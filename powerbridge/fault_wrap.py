@@ -13,6 +13,11 @@ import webob.dec
 
 LOG = logging.getLogger(__name__)
 
+# Set in the environ by an application below whose error response already
+# is exactly what the service sends (Nova's router answers an unknown route
+# with webob's own 404): it passes unchanged.
+PASS_THROUGH = 'powerbridge.fault_wrap.pass_through'
+
 # The new body brings its own; every other header (Allow,
 # WWW-Authenticate, request ids, version headers) is kept.
 _BODY_HEADERS = ('content-type', 'content-length')
@@ -75,7 +80,7 @@ class FaultWrapper:
                           _request_id(req.environ), req.method,
                           req.environ.get('PATH_INFO', ''))
             return self.error_response(500, self.unexpected, None)
-        if response.status_int < 400:
+        if response.status_int < 400 or req.environ.get(PASS_THROUGH):
             return response
         body = _json_body(response)
         if body is not None and self.is_own_error(body):

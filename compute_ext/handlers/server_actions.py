@@ -78,9 +78,12 @@ ACTIONS = {
 }
 
 
-def _action_name(req):
-    """Nova's action_peek: the body is one key, the action's name."""
-    body = validation.load_json_body(req)
+def action_name(req):
+    """Nova's action_peek: the body is one key, the action's name.
+
+    The resource layer calls it before the project id check, as Nova
+    looks the action up then."""
+    body = wsgi_wrapper.json_body(req)
     if not isinstance(body, dict) or len(body) != 1:
         raise validation.MalformedBody('Malformed request body')
     name = next(iter(body))
@@ -92,7 +95,7 @@ def _action_name(req):
 @wsgi_wrapper.ComputeWsgify
 def server_action(req):
     """POST /servers/{server_id}/action: 202 with an empty body."""
-    name, body = _action_name(req)
+    name, body = action_name(req)
     action = ACTIONS[name]
     validation.validate(action.schema, body)
     ctx = context.of_request(req)

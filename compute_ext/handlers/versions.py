@@ -1,6 +1,7 @@
-"""Version discovery: GET / and GET /v2.1, without authentication."""
+"""Version discovery: GET /, /v2.1 and /v2, without authentication."""
 
 from compute_ext import microversion
+from compute_ext import resource
 from compute_ext import wsgi_wrapper
 
 # Nova publishes these dates; clients only read id, status and versions.
@@ -42,15 +43,12 @@ def list_versions(req):
 
 @wsgi_wrapper.ComputeWsgify
 def show_version(req):
-    """GET /v2.1 and /v2.1/: the v2.1 document with its media types."""
+    """GET /v2.1 and /v2.1/: the v2.1 document with its media types; the
+    same routes under /v2 (legacy v2 mode) give the deprecated v2.0 one,
+    as Nova's VersionsV2 does."""
+    if req.environ.get(resource.LEGACY_V2_KEY):
+        return _version_document(_v20(req), '2')
     return _version_document(_v21(req), '2.1')
-
-
-@wsgi_wrapper.ComputeWsgify
-def show_version_v20(req):
-    """GET /v2 and /v2/: the deprecated v2.0 document (no API behind it
-    here: only v2.1 is served)."""
-    return _version_document(_v20(req), '2')
 
 
 def _version_document(version, media_version):

@@ -61,12 +61,19 @@ class TestParse(testtools.TestCase):
         self.assertEqual(microversion.MAX_VERSION,
                          microversion.parse({LEGACY: 'latest'}))
 
-    def test_latest_is_case_insensitive(self):
-        # As on the Bare Metal API: one rule for both.
-        self.assertEqual(microversion.MAX_VERSION,
-                         microversion.parse({NEW: 'compute LATEST'}))
-        self.assertEqual(microversion.MAX_VERSION,
-                         microversion.parse({LEGACY: 'Latest'}))
+    def test_latest_is_lowercase_only(self):
+        # Nova 34 compares with 'latest' exactly: any other spelling is a
+        # malformed version (checked against nova 34.0.0 itself).
+        for headers in ({NEW: 'compute LATEST'}, {LEGACY: 'Latest'}):
+            error = self.assertRaises(microversion.VersionError,
+                                      microversion.parse, headers)
+            self.assertEqual(400, error.code)
+            self.assertIn('is of invalid format', error.message)
+
+    def test_requested_text(self):
+        self.assertEqual('2.900', microversion.requested(
+            {NEW: 'compute 2.900', LEGACY: '2.1'}))
+        self.assertIsNone(microversion.requested({}))
 
     def test_parsed_version_knows_the_range(self):
         version = microversion.parse({NEW: 'compute 2.53'})
