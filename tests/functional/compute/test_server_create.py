@@ -69,7 +69,8 @@ class TestServerCreate(ServerCreateTestCase):
         self.assertEqual((states.ACTIVE, states.RUNNING, None),
                          (started.vm_state, started.power_state,
                           started.task_state))
-        self.assertEqual(fake.POWER_ON, self.w.ironic.nodes[node]['power_state'])
+        self.assertEqual(fake.POWER_ON,
+                         self.w.ironic.nodes[node]['power_state'])
 
     def test_explicit_host(self):
         node = self.w.node_for('host-b')
