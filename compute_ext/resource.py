@@ -15,7 +15,9 @@ was asked for.
 
 The legacy ``/v2`` endpoints are the same routes in Nova's
 legacy-v2-compatible mode: the version headers of the request are
-ignored (so every request is 2.1) and none goes out on the response.
+ignored (so every request is 2.1) and none goes out on the response;
+request bodies lose keys their schema does not know instead of being
+refused for them.
 """
 
 import webob.dec
@@ -26,8 +28,7 @@ from compute_ext import microversion
 from compute_ext import wsgi_wrapper
 from powerbridge import validation
 
-# Set by the /v2 routes: the request is served in legacy v2 mode.
-LEGACY_V2_KEY = 'compute.legacy_v2'
+LEGACY_V2_KEY = wsgi_wrapper.LEGACY_V2_KEY
 _LEGACY_HEADERS = (microversion.HEADER, microversion.LEGACY_HEADER)
 _METHODS_WITH_BODY = ('POST', 'PUT')
 

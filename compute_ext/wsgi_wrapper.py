@@ -23,6 +23,8 @@ FAULT_NAMES = {
 JSON_CONTENT_TYPES = (wsgi_wrapper.JSON,
                       'application/vnd.openstack.compute+json')
 _BODY_KEY = 'compute.json_body'
+# Set by the /v2 routes: the request is served in legacy v2 mode.
+LEGACY_V2_KEY = 'compute.legacy_v2'
 http_error_message = wsgi_wrapper.http_error_message
 
 
@@ -75,8 +77,31 @@ def json_body(req):
     return req.environ[_BODY_KEY]
 
 
+def _drop_unknown_keys(schema, document):
+    """Nova's legacy v2 leniency: at each object level whose schema allows
+    no other keys, keys the schema does not name are dropped rather than
+    refused (unless no key is known: Nova leaves those for the schema)."""
+    stack = [(schema, document)]
+    while stack:
+        schema, value = stack.pop()
+        if isinstance(value, dict) and isinstance(schema, dict):
+            known = schema.get('properties', {})
+            unknown = [key for key in value if key not in known]
+            if (schema.get('additionalProperties') is False and unknown
+                    and len(unknown) < len(value)):
+                for key in unknown:
+                    del value[key]
+            stack.extend((known[key], value[key])
+                         for key in value if key in known)
+        elif isinstance(value, list) and isinstance(schema, dict):
+            items = schema.get('items')
+            stack.extend((items, item) for item in value)
+
+
 def read_json_body(req, schema):
-    """The body, validated against ``schema``."""
+    """The body, validated against ``schema`` (leniently on /v2)."""
     body = json_body(req)
+    if req.environ.get(LEGACY_V2_KEY):
+        _drop_unknown_keys(schema, body)
     validation.validate(schema, body)
     return body
