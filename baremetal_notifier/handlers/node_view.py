@@ -210,7 +210,7 @@ def render(req, node, fields, visibility, traits=None, whole=False):
     :param traits: the node's trait names, when ``fields`` has traits.
     """
     body = {field: _value(req, node, field, traits or [])
-            for field in fields}
+            for field in fields if node_fields.allowed(req, field)}
     body['links'] = _links(req, node.uuid)
     if whole:
         for name in node_fields.links(req):

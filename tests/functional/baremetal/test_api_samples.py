@@ -19,14 +19,21 @@ from tests.fixtures import samples
 
 API_REF_SAMPLES = os.path.join(samples.REPO_ROOT, 'api-ref', 'source',
                                'baremetal', 'samples')
-NEWER_THAN_SAMPLES = {'fault'}
+NEWER_THAN_SAMPLES = {'fault', 'bios_interface'}
 # Objects whose keys are the user's: only their type is Ironic's.
-FREE_FORM = {'driver_info', 'extra', 'properties'}
+FREE_FORM = {'driver_info', 'extra', 'properties', 'driver_internal_info',
+             'instance_info', 'clean_step', 'raid_config',
+             'target_raid_config'}
 # Ironic's string fields that are null until set; a sample shows one case.
 NULLABLE = {'name', 'power_state', 'target_power_state', 'provision_state',
             'target_provision_state', 'provision_updated_at',
             'instance_uuid', 'last_error', 'maintenance_reason',
-            'reservation', 'created_at', 'updated_at'}
+            'reservation', 'created_at', 'updated_at', 'resource_class',
+            'chassis_uuid', 'inspection_finished_at',
+            'inspection_started_at', 'boot_interface', 'console_interface',
+            'deploy_interface', 'inspect_interface', 'management_interface',
+            'network_interface', 'power_interface', 'raid_interface',
+            'rescue_interface', 'storage_interface', 'vendor_interface'}
 
 
 def _served_part(sample, actual):
