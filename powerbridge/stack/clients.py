@@ -118,7 +118,7 @@ class BaremetalClient(_Client):
     def set_provision(self, ident, target, attempts=50):
         """PUT .../states/provision; a busy conductor (503) or a node
         locked for a moment (409) is asked again, as ironicclient does."""
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             response = self.call('PUT', '/v1/nodes/%s/states/provision'
                                  % ident, json={'target': target},
                                  expect=(202, 409, 503))
