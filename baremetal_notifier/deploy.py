@@ -10,8 +10,11 @@ Order, outermost first, and why:
    it, and nothing ends in a traceback.
 4. url check: a 400 for a path that is not UTF-8 or holds a NUL, before
    anything below decodes it.
+4a. JSON only: Ironic's 406 (no version headers) when the Accept header
+   does not take JSON.
 5. MicroversionMiddleware: Ironic's version headers on every response
-   (401s and 413s included); 400/406 for bad versions under /v1.
+   (401s and 413s included); 406 for a bad version, in the shape of
+   Ironic's framework errors (as are 404 and 405 from the router).
 6. RequestBodySizeLimiter: refuse oversized bodies before anyone reads them.
 7. auth (keystonemiddleware, or Ironic's noauth): who is calling; version
    discovery passes through unauthenticated, as in Ironic.
@@ -20,6 +23,8 @@ Order, outermost first, and why:
 """
 
 import types
+
+import webob.dec
 
 from baremetal_notifier import context
 from baremetal_notifier import fault_wrap
@@ -30,6 +35,19 @@ from powerbridge import auth
 from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
 from powerbridge import microversion as base_microversion
+
+
+def json_only(application):
+    """Ironic answers JSON only: a client that accepts nothing of the
+    kind gets its 406 (a missing Accept, or ``*/*``, takes JSON)."""
+    @webob.dec.wsgify
+    def check(req):
+        accept = req.headers.get('Accept')
+        if (accept and accept.strip() != '*/*' and not
+                req.accept.acceptable_offers(['application/json'])):
+            return wsgi_wrapper.not_acceptable_response(accept)
+        return req.get_response(application)
+    return check
 
 
 def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
@@ -50,8 +68,9 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
         base_deploy.request_ids(conf),
         fault_wrap.FaultWrapper,
         base_deploy.url_check(wsgi_wrapper.error_response),
+        json_only,
         lambda app: base_microversion.MicroversionMiddleware(
-            app, microversion.API, wsgi_wrapper.error_response,
+            app, microversion.API, wsgi_wrapper.http_error_response,
             handler.is_versioned, headers_everywhere=True),
         base_deploy.body_size_limit(conf.api.max_request_body_size),
         auth_middleware,

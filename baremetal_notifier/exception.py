@@ -138,3 +138,34 @@ class DatabaseWriteFailed(BaremetalException):
     statement's parameters, a BMC password among them) is left out."""
 
     msg_fmt = 'Database error while writing node %(node)s (%(error)s).'
+
+
+# -- node lifecycle, drivers and traits ------------------------------------
+
+class NodeInMaintenance(Invalid):
+    msg_fmt = ("The %(op)s operation can't be performed on node %(node)s "
+               "because it's in maintenance mode.")
+
+
+class UnsupportedDriverExtension(Invalid):
+    msg_fmt = ('Driver %(driver)s does not support %(extension)s '
+               '(disabled or not implemented).')
+
+
+class IncompatibleInterface(InvalidParameterValue):
+    msg_fmt = ("%(interface_type)s interface implementation "
+               "'%(interface_impl)s' is not supported by hardware type "
+               "%(hardware_type)s.")
+
+
+class DriverNotFound(NotFound):
+    msg_fmt = ('Could not find the following driver(s) or hardware '
+               'type(s): %(driver_name)s.')
+
+
+class ChassisNotFound(NotFound):
+    msg_fmt = 'Chassis %(chassis)s could not be found.'
+
+
+class NodeTraitNotFound(NotFound):
+    msg_fmt = 'Node %(node_id)s doesn\'t have a trait \'%(trait)s\''

@@ -4,7 +4,10 @@ A trailing slash is ignored everywhere, as in Ironic (the CLI asks for
 ``/v1/nodes/?fields=...``).
 """
 
+from baremetal_notifier.handlers import drivers
+from baremetal_notifier.handlers import node_provision
 from baremetal_notifier.handlers import node_states
+from baremetal_notifier.handlers import node_traits
 from baremetal_notifier.handlers import nodes
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import wsgi_wrapper
@@ -39,9 +42,30 @@ ROUTE_DECLARATIONS = {
     '/nodes/{node_ident}/states/power': {
         'PUT': node_states.set_power_state,
     },
+    '/nodes/{node_ident}/states/provision': {
+        'PUT': node_provision.set_provision_state,
+    },
+    '/nodes/{node_ident}/traits': {
+        'GET': node_traits.list_traits,
+        'PUT': node_traits.set_traits,
+        'DELETE': node_traits.delete_traits,
+    },
+    '/nodes/{node_ident}/traits/{trait}': {
+        'PUT': node_traits.add_trait,
+        'DELETE': node_traits.delete_trait,
+    },
     '/nodes/{node_ident}/maintenance': {
         'PUT': node_states.set_maintenance,
         'DELETE': node_states.clear_maintenance,
+    },
+    '/drivers': {
+        'GET': drivers.list_drivers,
+    },
+    '/drivers/{driver_name}': {
+        'GET': drivers.show_driver,
+    },
+    '/drivers/{driver_name}/properties': {
+        'GET': drivers.driver_properties,
     },
 }
 
@@ -49,8 +73,9 @@ UNAUTHENTICATED_PATHS = frozenset(['/', API_PREFIX, API_PREFIX + '/'])
 
 
 def is_versioned(path):
-    """Paths where Ironic negotiates a version: /v1 and below."""
-    return path == API_PREFIX or path.startswith(API_PREFIX + '/')
+    """Paths where Ironic negotiates a version: all of them (a bad
+    version is refused at the root too)."""
+    return True
 
 
 def make_app():
@@ -58,5 +83,6 @@ def make_app():
     table = dict(VERSION_ROUTES)
     table.update((API_PREFIX + path, methods)
                  for path, methods in ROUTE_DECLARATIONS.items())
-    return router.Router(table, wsgi_wrapper.error_response,
-                         strip_trailing_slash=True)
+    return router.Router(
+        table, wsgi_wrapper.error_response, strip_trailing_slash=True,
+        routing_error_response=wsgi_wrapper.routing_error_response)

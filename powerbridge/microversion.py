@@ -13,6 +13,10 @@ import microversion_parse
 import webob.dec
 
 STANDARD_HEADER = 'OpenStack-API-Version'
+# Set in the WSGI environ by whoever answers with an error that carries no
+# version headers (Ironic's routing errors: unknown path, 405, 406 for an
+# unacceptable Accept).
+UNVERSIONED_ERROR = 'powerbridge.unversioned_error'
 LATEST = 'latest'
 # Strict X.Y: no sign, no leading zeros, no spaces inside.
 _VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
@@ -21,10 +25,12 @@ _VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
 class VersionError(Exception):
     """The requested version is malformed (400) or not served (406)."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, headers=None):
         super().__init__(message)
         self.code = code
         self.message = message
+        # The version headers of the refusal; None: the API's defaults.
+        self.headers = headers
 
 
 def version_of(text):
@@ -174,11 +180,14 @@ class MicroversionMiddleware:
             version = versions.parse(req.headers)
         except VersionError as exc:
             if versioned:
-                return self.error_response(exc.code, exc.message,
-                                           versions.headers())
+                return self.error_response(
+                    exc.code, exc.message,
+                    versions.headers() if exc.headers is None
+                    else exc.headers)
             version = None
         if versioned:
             req.environ[versions.environ_key] = version
         response = req.get_response(self.application)
-        versions.add_headers(response, version)
+        if not req.environ.get(UNVERSIONED_ERROR):
+            versions.add_headers(response, version)
         return response

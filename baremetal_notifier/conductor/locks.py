@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from baremetal_notifier import exception
 from baremetal_notifier.objects import node_power
+from baremetal_notifier import states
 from powerbridge import db
 
 LOG = logging.getLogger(__name__)
@@ -174,6 +175,20 @@ def clear_stale(ctx, host):
             .values(target_power_state=None,
                     last_error=node_power.ABORTED_BY_RESTART,
                     updated_at=now)).rowcount
+        # A provision action cut short cannot be resumed: Ironic fails it
+        # (verifying -> enroll, deleting -> error) with this last_error.
+        for state, failed in ((states.VERIFYING, states.ENROLL),
+                              (states.DELETING, states.ERROR)):
+            session.execute(
+                NODES.update()
+                .where(NODES.c.reservation == host,
+                       NODES.c.provision_state == state)
+                .values(provision_state=failed,
+                        target_provision_state=states.target_of(failed),
+                        last_error="The %s state can't be resumed by "
+                                   "conductor %s. Moving to fail state."
+                                   % (state, host),
+                        provision_updated_at=now, updated_at=now))
         released = session.execute(
             NODES.update().where(NODES.c.reservation == host)
             .values(reservation=None)).rowcount

@@ -14,6 +14,7 @@ from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import locks
 from baremetal_notifier.conductor import power_actions
 from baremetal_notifier.conductor import power_sync
+from baremetal_notifier.conductor import provisioning
 from baremetal_notifier.conductor import recovery
 from baremetal_notifier.conductor import workers
 from baremetal_notifier import context
@@ -73,6 +74,8 @@ class ConductorManager:
             self.ctx, driver, self.locks, deadline, self._stopping)
         self.actions = power_actions.PowerActions(
             conf, self.ctx, driver, self.locks, self._action_pool)
+        self.provisioning = provisioning.Provisioning(
+            conf, self.ctx, driver, self.locks, self._action_pool, deadline)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
@@ -163,3 +166,13 @@ class ConductorManager:
             InvalidParameterValue, NoFreeConductorWorker.
         """
         self.actions.change_node_power_state(node_uuid, target, timeout)
+
+    def do_provisioning_action(self, ctx, node_uuid, event):
+        """Start a provision state change (Ironic's do_provisioning_action
+        and do_node_tear_down): ``event`` is the state machine's name
+        ('manage', 'provide', 'adopt', 'deploy', 'rebuild', 'delete').
+
+        :raises NodeNotFound, NodeLocked, InvalidStateRequested,
+            InvalidParameterValue, NoFreeConductorWorker.
+        """
+        self.provisioning.do_provisioning_action(node_uuid, event)

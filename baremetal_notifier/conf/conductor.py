@@ -40,6 +40,10 @@ conductor_opts = [
                     'state after a power action.'),
     cfg.IntOpt('heartbeat_interval', default=10, min=1,
                help='Seconds between conductor heartbeats.'),
+    cfg.IntOpt('heartbeat_timeout', default=60, min=1,
+               help='Seconds after its last heartbeat a conductor is taken '
+                    'as gone: GET /v1/drivers lists the conductors seen '
+                    'since.'),
     cfg.IntOpt('workers_pool_size', default=300, min=1,
                help='Size of the pool of worker threads that run the '
                     'power actions requested through the API. When every '

@@ -18,6 +18,8 @@ class Node(Base):
         sa.UniqueConstraint('instance_uuid', name='uniq_nodes0instance_uuid'),
         sa.Index('nodes_reservation_idx', 'reservation'),
         sa.Index('nodes_maintenance_idx', 'maintenance'),
+        sa.Index('nodes_resource_class_idx', 'resource_class'),
+        sa.Index('nodes_provision_state_idx', 'provision_state'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
@@ -43,6 +45,27 @@ class Node(Base):
     # memory) so a conductor restart does not reset the road to
     # 'power failure'.
     power_sync_failures = sa.Column(sa.Integer, nullable=False, default=0)
+    resource_class = sa.Column(sa.String(80))
+    # JSON text: what the deployer (Nova's driver) records about the
+    # instance; nothing here reads it.
+    instance_info = sa.Column(sa.Text)
+    created_at, updated_at = db.timestamp_columns()
+
+
+class NodeTrait(Base):
+    """A node's traits (API 1.37), one row each, as in Ironic."""
+
+    __tablename__ = 'node_traits'
+    __table_args__ = (
+        sa.Index('node_traits_idx', 'trait'),
+    )
+
+    node_id = sa.Column(sa.Integer,
+                        sa.ForeignKey('nodes.id',
+                                      name='node_traits_node_id_fkey',
+                                      ondelete='CASCADE'),
+                        primary_key=True)
+    trait = sa.Column(sa.String(255), primary_key=True)
     created_at, updated_at = db.timestamp_columns()
 
 

@@ -12,27 +12,37 @@ import jsonpatch
 import jsonpointer
 
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_view
-from baremetal_notifier import microversion
-from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import common as schema_common
 from baremetal_notifier.schemas import nodes as schema
-from powerbridge import db
+from baremetal_notifier import states
 from powerbridge import validation
 
 # Node fields a patch may change, and the rule each one adds to
 # baremetal:node:update (Ironic's per-field rules).
-PATCHABLE = {
+PATCHABLE = dict({
     'name': policies.UPDATE_NAME,
     'driver': policies.UPDATE_DRIVER,
     'driver_info': policies.UPDATE_DRIVER_INFO,
     'extra': None,
     'properties': policies.UPDATE_PROPERTIES,
     'instance_uuid': policies.UPDATE_INSTANCE_UUID,
-}
+    'instance_info': policies.UPDATE_INSTANCE_INFO,
+    'resource_class': None,
+    'chassis_uuid': policies.UPDATE_CHASSIS_UUID,
+    'console_enabled': None,
+}, **{name: policies.UPDATE_DRIVER for name in node_fields.INTERFACES})
+# Fields with a fixed value here: a patch may only confirm it.
+_FIXED = tuple(node_fields.CONSTANTS)
+# Ironic's allowed_update_states (update_node).
+_UPDATE_ALLOWED_STATES = (states.ENROLL, states.INSPECTING,
+                          states.INSPECTWAIT, states.MANAGEABLE,
+                          states.AVAILABLE)
 # What a removed field becomes.
-_EMPTY = {'driver_info': {}, 'extra': {}, 'properties': {}}
+_EMPTY = {'driver_info': {}, 'extra': {}, 'properties': {},
+          'instance_info': {}}
 
 
 def _field(op):
@@ -45,8 +55,9 @@ def policy_rules(ops):
     rules = set()
     for op in ops:
         field = _field(op)
-        if field == 'extra':
-            rules.add(policies.UPDATE_EXTRA)
+        if field in ('extra', 'instance_info'):
+            rules.add(policies.UPDATE_EXTRA if field == 'extra'
+                      else policies.UPDATE_INSTANCE_INFO)
             continue
         rules.add(policies.UPDATE)
         if PATCHABLE.get(field):
@@ -68,7 +79,15 @@ def check_ops(req, ops):
     """Ironic's checks of the operations themselves."""
     for op in ops:
         field = _field(op)
-        if field not in node_view.FIELDS:
+        if (field in node_fields.SINCE and op['op'] != 'remove'
+                and not node_fields.allowed(req, field)):
+            raise exception.NotAcceptable()
+        if field == 'traits':
+            raise exception.Invalid(
+                'Cannot update node traits via node patch. Node traits '
+                'should be updated via the node traits API.')
+        if field not in node_fields.QUERYABLE | {'created_at',
+                                                 'updated_at'}:
             if op['op'] == 'add' and op['path'].count('/') == 1:
                 raise exception.Invalid(
                     'Adding a new attribute (%s) to the root of the resource '
@@ -80,9 +99,6 @@ def check_ops(req, ops):
             raise exception.Invalid(
                 "'%s' is an internal attribute and can not be updated"
                 % op['path'])
-        if field == 'name' and not microversion.allows(
-                req, microversion.NAMES):
-            raise exception.NotAcceptable()
         if op['op'] == 'remove' and op['path'] == '/driver':
             raise exception.Invalid("'/driver' is a mandatory attribute and "
                                     "can not be removed")
@@ -127,18 +143,21 @@ def _apply(doc, op):
 def changes(req, node, ops):
     """Apply ``ops`` to ``node``: the column values that change.
 
-    Associating an instance moves an 'available' node to 'active', and
-    clearing it moves an 'active' node back: the part of Ironic's deploy
-    and undeploy this service stands for.
+    instance_uuid is only an association, as in Ironic: it never changes
+    the provision state (the lifecycle does, through states/provision).
     """
-    doc = {field: copy.deepcopy(getattr(node, field)) for field in PATCHABLE}
+    doc = {field: copy.deepcopy(node_fields.CONSTANTS[field]
+                                if field in _FIXED else getattr(node, field))
+           for field in PATCHABLE}
     for op in ops:
         doc = _apply(doc, op)
     patched = {field: doc.get(field, _EMPTY.get(field)) for field in
                PATCHABLE}
     schema_common.validate(schema.PATCHED, patched)
+    schema.check_constants(
+        {f: patched[f] for f in _FIXED if f in patched})
     values = {field: value for field, value in patched.items()
-              if value != getattr(node, field)}
+              if field not in _FIXED and value != getattr(node, field)}
     # Only what changes is checked: a node stored by an older version
     # with a field past today's limits can still have its others patched.
     schema.check_storable(values)
@@ -152,20 +171,21 @@ def changes(req, node, ops):
         schema.check_driver_info(node.uuid, values['driver_info'])
     if 'instance_uuid' in values:
         _associate(node, values)
+    if ('resource_class' in values and node.resource_class
+            and node.provision_state not in _UPDATE_ALLOWED_STATES):
+        # Ironic: the allocations of an active node would be invalid.
+        raise exception.InvalidState(
+            'Node %s can not have resource_class updated unless it is in '
+            'one of allowed (%s) states.' % (
+                node.uuid, ', '.join(_UPDATE_ALLOWED_STATES)))
     return values
 
 
 def _associate(node, values):
     new = values['instance_uuid']
     if new is None:
-        if node.provision_state == node_obj.ACTIVE:
-            values.update(provision_state=node_obj.AVAILABLE,
-                          provision_updated_at=db.utcnow())
         return
     new = values['instance_uuid'] = node_view.canonical_uuid(new)
     if node.instance_uuid is not None and node.instance_uuid != new:
         raise exception.NodeAssociated(node=node.uuid,
                                        instance=node.instance_uuid)
-    if node.provision_state == node_obj.AVAILABLE:
-        values.update(provision_state=node_obj.ACTIVE,
-                      provision_updated_at=db.utcnow())

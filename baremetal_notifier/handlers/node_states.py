@@ -4,6 +4,7 @@ from oslo_log import log as logging
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier import microversion
 from baremetal_notifier.objects import nodes as node_obj
@@ -24,7 +25,8 @@ def show_states(req):
     ctx = context.of_request(req)
     ctx.can(policies.GET_STATES)
     node = node_view.find(req, node_view.node_ident(req))
-    return wsgi_wrapper.respond(200, {
+    body = {
+        'console_enabled': node_fields.CONSTANTS['console_enabled'],
         'last_error': node.last_error,
         'power_state': node.power_state,
         'provision_state': node_view.provision_state(req, node),
@@ -32,7 +34,12 @@ def show_states(req):
             node.provision_updated_at),
         'target_power_state': node.target_power_state,
         'target_provision_state': node.target_provision_state,
-    })
+    }
+    if microversion.allows(req, microversion.RAID):
+        body.update(raid_config=node_fields.CONSTANTS['raid_config'],
+                    target_raid_config=node_fields.CONSTANTS[
+                        'target_raid_config'])
+    return wsgi_wrapper.respond(200, body)
 
 
 def _check_power_request(req, ident, node, target, timeout):

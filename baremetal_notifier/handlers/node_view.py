@@ -15,6 +15,7 @@ from oslo_utils import uuidutils
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import microversion
 from baremetal_notifier.objects import nodes as node_obj
@@ -25,18 +26,7 @@ from baremetal_notifier.schemas import nodes as node_schema
 from powerbridge import validation
 
 MASK = '******'
-# Ironic's default GET /v1/nodes item (no ?fields=).
-LIST_FIELDS = ('instance_uuid', 'links', 'maintenance', 'name',
-               'power_state', 'provision_state', 'uuid')
-# Every field served, with the version that introduced it (1.1 if absent).
-FIELDS = ('created_at', 'driver', 'driver_info', 'extra', 'fault',
-          'instance_uuid', 'last_error', 'links', 'maintenance',
-          'maintenance_reason', 'name', 'power_state', 'properties',
-          'provision_state', 'provision_updated_at', 'reservation', 'states',
-          'target_power_state', 'target_provision_state', 'updated_at',
-          'uuid')
-SINCE = {'name': microversion.NAMES, 'states': microversion.STATES_LINK,
-         'fault': microversion.FAULT}
+LIST_FIELDS = node_fields.LIST_FIELDS
 _TIMESTAMPS = ('created_at', 'updated_at', 'provision_updated_at')
 _REDACTED = '** Redacted - requires %s permission. **'
 
@@ -94,13 +84,27 @@ def canonical_uuid(value):
 
 
 def read_body(req, schema, allow_empty=False):
-    """The JSON body, validated without echoing values back."""
+    """The JSON body, validated without echoing values back.
+
+    Ironic reads a body sent without a Content-Type as form arguments it
+    does not expect: a 400 (its message quotes the body, this one does
+    not: it may hold a BMC password).
+    """
     if allow_empty and not _raw_body(req):
         body = {}
+    elif not req.content_type and _raw_body(req):
+        raise exception.Invalid('Unexpected arguments: the request body has '
+                                'no Content-Type')
     else:
         body = validation.load_json_body(req)
     schema_common.validate(schema, body)
     return body
+
+
+def has_body(req):
+    """True when the request carries a body that says something (Ironic
+    takes an empty object as no body)."""
+    return _raw_body(req).strip() not in (b'', b'{}', b'null')
 
 
 def _raw_body(req):
@@ -127,21 +131,24 @@ def timestamp(value):
 
 
 def served_fields(req):
-    return [f for f in FIELDS
-            if microversion.allows(req, SINCE.get(f, (1, 1)))]
+    """A whole node body: every field of the request's version."""
+    return node_fields.whole_body(req)
 
 
 def parse_fields(req, value):
-    """?fields=a,b: Ironic's 400 for unknown names, 406 for newer ones."""
+    """?fields=a,b as Ironic checks it: 406 for a field newer than the
+    request's version (before anything else), then 400 for the first
+    name that is no node field."""
     if not microversion.allows(req, microversion.FIELDS):
         raise exception.NotAcceptable()
     wanted = [f.strip() for f in value.split(',') if f.strip()]
-    unknown = [f for f in wanted if f not in FIELDS]
-    if unknown:
-        raise exception.InvalidParameterValue(
-            err='Field(s) "%s" are not valid' % ', '.join(unknown))
-    if any(f not in served_fields(req) for f in wanted):
+    if any(f in node_fields.SINCE and not node_fields.allowed(req, f)
+           for f in wanted):
         raise exception.NotAcceptable()
+    for field in wanted:
+        if field not in node_fields.QUERYABLE:
+            raise exception.Invalid('Field %s is not a valid field.'
+                                    % field)
     return wanted
 
 
@@ -173,6 +180,8 @@ class Visibility:
         ctx = context.of_request(req)
         target = policy_base.target(ctx)
         self.show_password = ctx.check(policy_base.SHOW_PASSWORD, target)
+        self.show_instance_secrets = ctx.check(
+            policy_base.SHOW_INSTANCE_SECRETS, target)
         self.redact = set()
         if not ctx.can(policies.GET_FILTER_THRESHOLD, target, fatal=False):
             for field, rule in (('last_error', policies.GET_LAST_ERROR),
@@ -182,29 +191,47 @@ class Visibility:
                     self.redact.add((field, rule))
 
 
-def _value(req, node, field):
-    if field == 'links':
-        return _links(req, node.uuid)
-    if field == 'states':
-        return _links(req, node.uuid, 'states')
+def _value(req, node, field, traits):
     if field == 'provision_state':
         return provision_state(req, node)
     if field in _TIMESTAMPS:
         return timestamp(getattr(node, field))
+    if field == 'traits':
+        return traits
+    if field in node_fields.CONSTANTS:
+        return node_fields.CONSTANTS[field]
     return getattr(node, field)
 
 
-def render(req, node, fields, visibility):
-    """The node body with ``fields`` (links always, as in Ironic)."""
-    served = served_fields(req)
-    body = {field: _value(req, node, field)
-            for field in fields if field in served}
-    body['links'] = _value(req, node, 'links')
+def render(req, node, fields, visibility, traits=None, whole=False):
+    """The node body with ``fields``, links always (as in Ironic), and the
+    sub-resource links when ``whole`` (no ?fields=).
+
+    :param traits: the node's trait names, when ``fields`` has traits.
+    """
+    body = {field: _value(req, node, field, traits or [])
+            for field in fields if node_fields.allowed(req, field)}
+    body['links'] = _links(req, node.uuid)
+    if whole:
+        for name in node_fields.links(req):
+            body[name] = _links(req, node.uuid, name)
     if 'driver_info' in body and not visibility.show_password:
         body['driver_info'] = mask(body['driver_info'])
+    if 'instance_info' in body and not visibility.show_instance_secrets:
+        body['instance_info'] = mask_instance_info(body['instance_info'])
     for field, rule in visibility.redact:
         if field in body:
             redacted = _REDACTED % rule
             body[field] = ({'content': redacted} if field == 'driver_info'
                            else redacted)
     return body
+
+
+def mask_instance_info(info):
+    """Ironic's masking of instance_info: secrets, and the config drive
+    and image URL whole."""
+    masked = mask(info)
+    for key in ('configdrive', 'image_url'):
+        if masked.get(key):
+            masked[key] = MASK
+    return masked

@@ -8,13 +8,16 @@ from oslo_utils import uuidutils
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_patch
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import microversion
 from baremetal_notifier.objects import nodes as node_obj
+from baremetal_notifier.objects import traits as traits_obj
 from baremetal_notifier.policies import nodes as policies
 from baremetal_notifier.schemas import nodes as schema
+from baremetal_notifier import states
 from baremetal_notifier import wsgi_wrapper
 
 LOG = logging.getLogger(__name__)
@@ -28,15 +31,19 @@ LIST_PARAMS = {
     'fields': microversion.FIELDS,
     'provision_state': microversion.PROVISION_STATE_FILTER,
     'driver': microversion.DRIVER_FILTER,
+    'resource_class': microversion.RESOURCE_CLASS,
     'fault': microversion.FAULT,
+    'chassis_uuid': None,
 }
 
 
-def enrollment_values(body, unrestricted_names=True):
+def enrollment_values(body, unrestricted_names=True,
+                      provision_state=states.ENROLL):
     """Check a schema-valid POST body: the values a new node row gets.
 
     Shared with ``baremetal-notifier-manage node import``.
     """
+    schema.check_constants(body)
     name = body.get('name')
     if name is not None and not schema.is_valid_name(name,
                                                       unrestricted_names):
@@ -54,6 +61,10 @@ def enrollment_values(body, unrestricted_names=True):
         'properties': body.get('properties', {}),
         'instance_uuid': (node_view.canonical_uuid(instance_uuid)
                           if instance_uuid else None),
+        'instance_info': body.get('instance_info') or {},
+        'resource_class': body.get('resource_class'),
+        'maintenance': schema.flag(body.get('maintenance'), 'maintenance'),
+        'provision_state': provision_state,
     }
     schema.check_storable(values)
     schema.check_driver_info(node_uuid, values['driver_info'])
@@ -66,15 +77,21 @@ def create_node(req):
     ctx = context.of_request(req)
     ctx.can(policies.CREATE)
     body = node_view.read_body(req, schema.CREATE)
-    if body.get('name') is not None and not microversion.allows(
-            req, microversion.NAMES):
-        raise exception.NotAcceptable()
+    for field, value in body.items():
+        if (value is not None and field in node_fields.SINCE
+                and not node_fields.allowed(req, field)):
+            raise exception.NotAcceptable()
+    # Ironic enrolls new nodes from 1.11; before, they start available.
+    state = (states.ENROLL if microversion.allows(req, microversion.ENROLL)
+             else states.AVAILABLE)
     node = node_obj.create(ctx, enrollment_values(
-        body, microversion.allows(req, microversion.UNRESTRICTED_NAMES)))
-    LOG.info('Enrolled node %s (%s)', node.uuid, node.name)
+        body, microversion.allows(req, microversion.UNRESTRICTED_NAMES),
+        state))
+    LOG.info('Enrolled node %s (%s) in state %s', node.uuid, node.name,
+             state)
     return wsgi_wrapper.respond(
         201, node_view.render(req, node, node_view.served_fields(req),
-                              node_view.Visibility(req)),
+                              node_view.Visibility(req), whole=True),
         {'Location': node_view.node_url(req, node.uuid)})
 
 
@@ -110,10 +127,10 @@ def _list_query(req, detail):
         schema.check_provision_state(params['provision_state'])
     if 'fault' in params:
         schema.check_fault(params['fault'])
-    for name in ('provision_state', 'driver', 'fault'):
+    for name in ('provision_state', 'driver', 'fault', 'resource_class'):
         if name in params:
             filters[name] = params[name]
-    for name in ('instance_uuid', 'marker'):
+    for name in ('instance_uuid', 'marker', 'chassis_uuid'):
         if name in params and not uuidutils.is_uuid_like(params[name]):
             raise exception.InvalidUUID(uuid=_shown(params[name]))
     if 'instance_uuid' in params:
@@ -172,6 +189,9 @@ def _list(req, detail):
     params, filters = _list_query(req, detail)
     limit = _limit(req, params)
     sort_key, sort_dir = _sorting(params)
+    if 'sort_key' in params and params['sort_key'] in node_fields.SINCE \
+            and not node_fields.allowed(req, params['sort_key']):
+        raise exception.NotAcceptable()
     if detail:
         fields = node_view.served_fields(req)
     elif 'fields' in params:
@@ -182,10 +202,17 @@ def _list(req, detail):
         # Ironic lists only the caller's own (or leased) nodes then; no
         # node here has an owner or a lessee.
         return wsgi_wrapper.respond(200, {'nodes': []})
-    found, more = node_obj.get_list(ctx, filters, sort_key, sort_dir, limit,
-                                    params.get('marker'))
+    if 'chassis_uuid' in params:
+        # No node here belongs to a chassis (chassis are not served).
+        found, more = [], False
+    else:
+        found, more = node_obj.get_list(ctx, filters, sort_key, sort_dir,
+                                        limit, params.get('marker'))
+    traits = (traits_obj.for_nodes(ctx, [n.id for n in found])
+              if 'traits' in fields else {})
     visibility = node_view.Visibility(req)
-    body = {'nodes': [node_view.render(req, node, fields, visibility)
+    body = {'nodes': [node_view.render(req, node, fields, visibility,
+                                       traits.get(node.id), whole=detail)
                       for node in found]}
     if more:
         body['next'] = _next_link(req, detail, params, limit, found[-1])
@@ -214,11 +241,18 @@ def show_node(req):
     if unknown:
         raise exception.Invalid('Unknown argument: "%s"'
                                 % _shown(sorted(unknown)[0]))
-    fields = (node_view.parse_fields(req, params['fields'][-1])
-              if 'fields' in params else node_view.served_fields(req))
     node = node_view.find(req, node_view.node_ident(req))
-    return wsgi_wrapper.respond(200, node_view.render(
-        req, node, fields, node_view.Visibility(req)))
+    whole = 'fields' not in params
+    fields = (node_view.served_fields(req) if whole
+              else node_view.parse_fields(req, params['fields'][-1]))
+    return wsgi_wrapper.respond(200, _render(req, node, fields, whole))
+
+
+def _render(req, node, fields, whole=True):
+    traits = (traits_obj.get(context.of_request(req), node)
+              if 'traits' in fields else None)
+    return node_view.render(req, node, fields, node_view.Visibility(req),
+                            traits, whole)
 
 
 @wsgi_wrapper.BaremetalWsgify
@@ -243,13 +277,14 @@ def update_node(req):
         except exception.NodeChanged:
             if attempt == PATCH_ATTEMPTS - 1:
                 raise
-    return wsgi_wrapper.respond(200, node_view.render(
-        req, node, node_view.served_fields(req), node_view.Visibility(req)))
+    return wsgi_wrapper.respond(200, _render(req, node,
+                                             node_view.served_fields(req)))
 
 
 @wsgi_wrapper.BaremetalWsgify
 def delete_node(req):
-    """DELETE /v1/nodes/{node_ident}: 409 while locked or associated."""
+    """DELETE /v1/nodes/{node_ident}: Ironic's rules (outside
+    maintenance: no instance, and a state it deletes from)."""
     ctx = context.of_request(req)
     ctx.can(policies.DELETE)
     node = node_view.find(req, node_view.node_ident(req))

@@ -42,16 +42,23 @@ def show_root(req):
 
 @wsgi_wrapper.BaremetalWsgify
 def show_v1(req):
-    """GET /v1: media types and the resources served (nodes only)."""
+    """GET /v1: media types, the version and the resources served.
+
+    ``media_types`` is one object, as Ironic 39 serves it (its published
+    sample still shows a list).
+    """
     base = base_url(req)
     return wsgi_wrapper.respond(200, {
         'id': 'v1',
         'links': [link(base + '/v1/', 'self'),
                   link(DOCS, 'describedby', type='text/html')],
-        'media_types': [{
+        'media_types': {
             'base': 'application/json',
             'type': 'application/vnd.openstack.ironic.v1+json',
-        }],
+        },
         'nodes': [link(base + '/v1/nodes/', 'self'),
                   link(base + '/nodes/', 'bookmark')],
+        'drivers': [link(base + '/v1/drivers/', 'self'),
+                    link(base + '/drivers/', 'bookmark')],
+        'version': _v1_summary(req),
     })

@@ -20,26 +20,26 @@ import sqlalchemy as sa
 
 from baremetal_notifier.db import models
 from baremetal_notifier import exception
+from baremetal_notifier import states
 from powerbridge import db
 
 LOG = logging.getLogger(__name__)
 NODES = models.Node.__table__
-JSON_FIELDS = ('driver_info', 'extra', 'properties')
+TRAITS = models.NodeTrait.__table__
+JSON_FIELDS = ('driver_info', 'extra', 'properties', 'instance_info')
 
-# Provision states a node of this service can be in: Ironic's names. There
-# is no deploy here, so associating an instance is what makes a node
-# 'active' and clearing it makes the node 'available' again.
-AVAILABLE = 'available'
-ACTIVE = 'active'
+AVAILABLE = states.AVAILABLE
+ACTIVE = states.ACTIVE
 
 # Ironic sorts on any column except its JSON ones; 'id' is its default.
 SORT_KEYS = ('id', 'uuid', 'name', 'driver', 'power_state',
              'target_power_state', 'provision_state',
              'target_provision_state', 'provision_updated_at',
              'instance_uuid', 'maintenance', 'maintenance_reason', 'fault',
-             'reservation', 'last_error', 'created_at', 'updated_at')
+             'reservation', 'last_error', 'resource_class', 'created_at',
+             'updated_at')
 FILTERS = ('maintenance', 'associated', 'instance_uuid', 'provision_state',
-           'driver', 'fault')
+           'driver', 'fault', 'resource_class')
 Optional = typing.Optional
 
 
@@ -63,6 +63,8 @@ class Node:
     fault: Optional[str]
     reservation: Optional[str]
     last_error: Optional[str]
+    resource_class: Optional[str]
+    instance_info: dict
     created_at: Optional[datetime.datetime]
     updated_at: Optional[datetime.datetime]
     # The columns exactly as read (JSON as text): what update() compares.
@@ -275,13 +277,15 @@ def get_list(ctx, filters=None, sort_key='id', sort_dir='asc', limit=None,
 def create(ctx, values):
     """Insert a node from API values; Ironic's 409s for duplicates.
 
-    A node with an instance starts 'active', any other 'available'.
+    ``values`` names its provision_state ('enroll' from API 1.11, else
+    'available'); an instance_uuid is only an association.
     """
     now = db.utcnow()
     row = _to_columns(values)
-    row.update(provision_state=ACTIVE if values.get('instance_uuid')
-               else AVAILABLE, provision_updated_at=now, created_at=now,
-               maintenance=False, power_sync_failures=0)
+    row.setdefault('maintenance', False)
+    # NOTE: provision_updated_at stays null until a provision action, as
+    # in Ironic.
+    row.update(created_at=now, power_sync_failures=0)
     with _writing(ctx, values['uuid'], values) as session:
         node_id = session.execute(
             NODES.insert().values(**row)).inserted_primary_key[0]
@@ -331,17 +335,33 @@ def set_maintenance(ctx, node, maintenance, reason=None):
     return _get_by_id(ctx, node.id, node.uuid)
 
 
+def _deletable():
+    """Ironic's destroy_node rules: anything in maintenance; otherwise no
+    instance and a state it allows deleting from."""
+    return sa.or_(NODES.c.maintenance == sa.true(), sa.and_(
+        NODES.c.instance_uuid.is_(None),
+        NODES.c.provision_state.in_(states.DELETE_ALLOWED_STATES)))
+
+
 def destroy(ctx, node):
-    """Delete an unlocked node that hosts no instance."""
+    """Delete an unlocked node (and its traits) if Ironic would."""
     with _writing(ctx, node.uuid, {}) as session:
         deleted = session.execute(NODES.delete().where(
             NODES.c.id == node.id, NODES.c.reservation.is_(None),
-            NODES.c.instance_uuid.is_(None))).rowcount
+            _deletable())).rowcount
+        if deleted:
+            session.execute(TRAITS.delete().where(
+                TRAITS.c.node_id == node.id))
     if deleted:
         return
     current = _read_one(ctx, NODES.c.id == node.id)
-    if current is not None and current.reservation is None and (
-            current.instance_uuid is not None):
+    if current is None or current.reservation is not None:
+        raise _why_unchanged(ctx, node)
+    if current.instance_uuid is not None:
         raise exception.NodeAssociated(node=node.uuid,
                                        instance=current.instance_uuid)
-    raise _why_unchanged(ctx, node)
+    raise exception.InvalidState(
+        'Can not delete node "%s" while it is in provision state "%s". '
+        'Valid provision states to perform deletion are: "%s", or set the '
+        'node into maintenance mode' % (node.uuid, current.provision_state,
+                                        states.DELETE_ALLOWED_STATES))

@@ -53,12 +53,17 @@ SYSTEM_OR_OWNER_READER = _any(
 API_READER = '(role:reader) or (role:service)'
 
 SHOW_PASSWORD = 'show_password'
+SHOW_INSTANCE_SECRETS = 'show_instance_secrets'
 
 rules = [
     policy.RuleDefault(
         SHOW_PASSWORD, '!',
         description='Show or mask secrets within node driver information '
                     'in API responses. Never, by default.'),
+    policy.RuleDefault(
+        SHOW_INSTANCE_SECRETS, '!',
+        description='Show or mask secrets within instance information in '
+                    'API responses. Never, by default.'),
     policy.RuleDefault(
         'service_role',
         'role:service and project_name:%(config.service_project_name)s',

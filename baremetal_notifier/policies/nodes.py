@@ -25,6 +25,12 @@ SET_MAINTENANCE = ROOT % 'set_maintenance'
 CLEAR_MAINTENANCE = ROOT % 'clear_maintenance'
 GET_STATES = ROOT % 'get_states'
 SET_POWER_STATE = ROOT % 'set_power_state'
+SET_PROVISION_STATE = ROOT % 'set_provision_state'
+UPDATE_INSTANCE_INFO = ROOT % 'update_instance_info'
+UPDATE_CHASSIS_UUID = ROOT % 'update:chassis_uuid'
+TRAITS_LIST = ROOT % 'traits:list'
+TRAITS_SET = ROOT % 'traits:set'
+TRAITS_DELETE = ROOT % 'traits:delete'
 
 _NODE = '/nodes/{node_ident}'
 _SCOPES = ['system', 'project']
@@ -98,6 +104,26 @@ rules = [
           'View Node power and provision state', 'GET', _NODE + '/states'),
     _rule(SET_POWER_STATE, base.SYSTEM_OR_PROJECT_MEMBER,
           'Change Node power status', 'PUT', _NODE + '/states/power'),
+    _rule(SET_PROVISION_STATE, base.SYSTEM_OR_OWNER_MEMBER_AND_LESSEE_ADMIN,
+          'Change Node provision status', 'PUT',
+          _NODE + '/states/provision'),
+    _rule(UPDATE_INSTANCE_INFO, base.SYSTEM_OR_OWNER_MEMBER_AND_LESSEE_ADMIN,
+          'Update Node instance_info field', 'PATCH', _NODE),
+    _field_rule(UPDATE_CHASSIS_UUID, base.SYSTEM_ADMIN, 'chassis_uuid'),
+    _rule(TRAITS_LIST, base.SYSTEM_OR_PROJECT_READER, 'List node traits',
+          'GET', _NODE + '/traits'),
+    policy.DocumentedRuleDefault(
+        name=TRAITS_SET, check_str=base.SYSTEM_MEMBER_OR_OWNER_ADMIN,
+        description='Add a trait to, or replace all traits of, a node',
+        operations=[{'method': 'PUT', 'path': _NODE + '/traits'},
+                    {'method': 'PUT', 'path': _NODE + '/traits/{trait}'}],
+        scope_types=_SCOPES),
+    policy.DocumentedRuleDefault(
+        name=TRAITS_DELETE, check_str=base.SYSTEM_MEMBER_OR_OWNER_ADMIN,
+        description='Remove one or all traits from a node',
+        operations=[{'method': 'DELETE', 'path': _NODE + '/traits'},
+                    {'method': 'DELETE', 'path': _NODE + '/traits/{trait}'}],
+        scope_types=_SCOPES),
 ]
 
 

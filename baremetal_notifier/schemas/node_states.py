@@ -25,3 +25,29 @@ MAINTENANCE = {
     },
     'additionalProperties': False,
 }
+
+# The arguments Ironic's provision call takes; what this service does not
+# use is checked for its place (a config drive only with a deploy, ...).
+PROVISION = {
+    'type': 'object',
+    'properties': {
+        'target': {'type': 'string'},
+        'configdrive': {'type': ['null', 'object', 'string']},
+        'clean_steps': {'type': ['null', 'array']},
+        'deploy_steps': {'type': ['null', 'array']},
+        'service_steps': {'type': ['null', 'array']},
+        'rescue_password': {'type': ['null', 'string']},
+        'disable_ramdisk': {'type': ['null', 'boolean']},
+        'runbook': {'type': ['null', 'string']},
+    },
+    'required': ['target'],
+    'additionalProperties': False,
+}
+
+TRAITS = {
+    'type': 'object',
+    'properties': {
+        'traits': {'type': 'array'},
+    },
+    'additionalProperties': False,
+}

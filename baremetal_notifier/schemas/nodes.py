@@ -3,11 +3,14 @@
 import json
 import re
 
+from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 from baremetal_notifier.drivers import base as driver_base
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.schemas import common
+from baremetal_notifier import states
 from powerbridge import validation
 
 # The smallest TEXT column of the three databases: MariaDB's TEXT holds
@@ -16,21 +19,16 @@ from powerbridge import validation
 # 400 here instead of "Database error" on MariaDB alone.
 TEXT_BYTES = 65535
 # The node fields stored as JSON text.
-JSON_FIELDS = ('driver_info', 'extra', 'properties')
-# Ironic's states.machine.states (API 1.42): the ?provision_state= values
-# it accepts, whether or not a node here can be in them.
-PROVISION_STATES = (
-    'active', 'adopt failed', 'adopting', 'available', 'clean failed',
-    'clean wait', 'cleaning', 'deleting', 'deploy failed', 'deploying',
-    'enroll', 'error', 'inspect failed', 'inspect wait', 'inspecting',
-    'manageable', 'rebuild', 'rescue', 'rescue failed', 'rescue wait',
-    'rescuing', 'unrescue failed', 'unrescuing', 'verifying',
-    'wait call-back')
+JSON_FIELDS = ('driver_info', 'extra', 'properties', 'instance_info')
+# Ironic's states.machine.states: the ?provision_state= values it
+# accepts, whether or not a node here can be in them.
+PROVISION_STATES = states.ALL_STATES
 # Ironic's faults.VALID_FAULTS (API 1.42): the ?fault= values.
 FAULTS = ['power failure', 'clean failure', 'rescue abort failure']
 
-# The hardware types this service drives.
-ENABLED_DRIVERS = ('ipmi',)
+# The hardware types this service drives, and their interfaces.
+ENABLED_DRIVERS = (node_fields.HARDWARE_TYPE,)
+INTERFACE_FIELDS = tuple(sorted(node_fields.INTERFACES))
 
 DRIVER_INFO = {
     'type': 'object',
@@ -47,17 +45,31 @@ DRIVER_INFO = {
 }
 FREE_FORM = {'type': 'object'}
 
+_TEXT = {'type': ['string', 'null']}
+_FLAG = {'type': ['string', 'boolean', 'null']}
+# Fields of later versions than served: a POST may name them only as
+# null (any other value is Ironic's 406 for its version).
+_LATER = ('automated_clean', 'boot_mode', 'conductor_group', 'description',
+          'disable_power_off', 'firmware_interface', 'instance_name',
+          'lessee', 'network_data', 'owner', 'parent_node', 'retired',
+          'retired_reason', 'secure_boot', 'shard')
 CREATE = {
     'type': 'object',
-    'properties': {
-        'uuid': common.UUID,
+    'properties': dict({
+        'uuid': common.NULLABLE_UUID,
         'name': {'type': ['string', 'null'], 'maxLength': 255},
         'driver': {'type': 'string', 'minLength': 1, 'maxLength': 255},
         'driver_info': DRIVER_INFO,
         'extra': FREE_FORM,
         'properties': FREE_FORM,
+        'instance_info': FREE_FORM,
         'instance_uuid': common.NULLABLE_UUID,
-    },
+        'chassis_uuid': common.NULLABLE_UUID,
+        'resource_class': {'type': ['string', 'null'], 'maxLength': 80},
+        'console_enabled': _FLAG,
+        'maintenance': _FLAG,
+    }, **{name: _TEXT for name in INTERFACE_FIELDS},
+        **{name: {} for name in _LATER}),
     'required': ['driver'],
     'additionalProperties': False,
 }
@@ -65,14 +77,18 @@ CREATE = {
 # The node as a PATCH leaves it, for the fields a PATCH may touch.
 PATCHED = {
     'type': 'object',
-    'properties': {
+    'properties': dict({
         'name': {'type': ['string', 'null'], 'maxLength': 255},
         'driver': CREATE['properties']['driver'],
         'driver_info': DRIVER_INFO,
         'extra': FREE_FORM,
         'properties': FREE_FORM,
+        'instance_info': FREE_FORM,
         'instance_uuid': common.NULLABLE_UUID,
-    },
+        'resource_class': CREATE['properties']['resource_class'],
+        'chassis_uuid': common.NULLABLE_UUID,
+        'console_enabled': _FLAG,
+    }, **{name: _TEXT for name in INTERFACE_FIELDS}),
 }
 
 # RFC 6902, the subset Ironic accepts: add, replace and remove.
@@ -180,3 +196,32 @@ def check_fault(value):
         raise exception.InvalidParameterValue(
             err='Unrecognized fault "%s" is specified, allowed faults are '
                 '%s' % (value, FAULTS))
+
+
+def flag(value, field):
+    """A boolean field as Ironic takes it: a bool or its string forms."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        raise exception.InvalidParameterValue(
+            err='Invalid value for %s: %s' % (field, value[:255])
+        ) from None
+
+
+def check_constants(values):
+    """Fields whose value this service fixes: an interface may only be
+    set to the one it implements, and there is no console to enable."""
+    for field in INTERFACE_FIELDS:
+        value = values.get(field)
+        if value is not None and value != node_fields.INTERFACES[field]:
+            raise exception.IncompatibleInterface(
+                interface_type=field[:-len('_interface')],
+                interface_impl=value,
+                hardware_type=node_fields.HARDWARE_TYPE)
+    if flag(values.get('console_enabled'), 'console_enabled'):
+        raise exception.UnsupportedDriverExtension(
+            driver=node_fields.HARDWARE_TYPE, extension='console')
+    if values.get('chassis_uuid') is not None:
+        raise exception.ChassisNotFound(chassis=values['chassis_uuid'])

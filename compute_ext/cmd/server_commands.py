@@ -22,7 +22,11 @@ from compute_ext import servicegroup
 
 LOG = logging.getLogger(__name__)
 
-_NODE_FIELDS = ('uuid', 'power_state', 'instance_uuid', 'maintenance')
+_NODE_FIELDS = ('uuid', 'power_state', 'instance_uuid', 'maintenance',
+                'provision_state')
+# Nodes a server may be placed on: 'available' ones are deployed (Nova's
+# Ironic driver sets them 'active'), adopted 'active' ones only associated.
+_PLACEABLE = ('available', 'active')
 
 
 class CommandError(Exception):
@@ -116,6 +120,12 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
                            % (node_uuid, node['instance_uuid']))
     if node.get('maintenance'):
         raise CommandError('node %s is in maintenance' % node_uuid)
+    # A node of an older API (no lifecycle) shows no provision_state.
+    provision_state = node.get('provision_state', 'active')
+    if provision_state not in _PLACEABLE:
+        raise CommandError("node %s is in provision state '%s'; manage and "
+                           "provide (or adopt) it first"
+                           % (node_uuid, provision_state))
     host = host or _owner(ctx, conf, node_uuid)
     power_state = states.POWER_STATE_FROM_BAREMETAL.get(
         node.get('power_state'), states.NOSTATE)
@@ -126,6 +136,8 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
         launched_at=db.utcnow())
     try:
         client.set_instance_uuid(node_uuid, instance.uuid)
+        if provision_state == 'available':
+            client.set_provision_state(node_uuid, 'active')
     except (baremetal.BaremetalAPIError, ValueError) as exc:
         _release(client, node_uuid, instance.uuid)
         _remove(ctx, instance)

@@ -328,6 +328,14 @@ class BaremetalClient:
                 raise Aborted('stopped while waiting for node %s'
                               % node_uuid)
 
+    def set_provision_state(self, node_uuid, target):
+        """PUT /v1/nodes/{uuid}/states/provision (Nova's driver deploys
+        with target 'active'): 202 once accepted."""
+        path = '/nodes/%s/states/provision' % urllib.parse.quote(
+            node_uuid, safe='')
+        self._request('PUT', path, lambda version: (None, {'target': target}),
+                      expected=(202,))
+
     def set_instance_uuid(self, node_uuid, instance_uuid):
         """Associate (or with None, release) a node, as Nova's driver does."""
         if instance_uuid is None:

@@ -5,6 +5,8 @@ every call an admin call (keystoneauth's admin_token plugin); the Bare
 Metal API runs with ``noauth`` (keystoneauth's none plugin).
 """
 
+import time
+
 from keystoneauth1 import adapter
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
@@ -112,6 +114,19 @@ class BaremetalClient(_Client):
 
     def node(self, ident):
         return self.json('GET', '/v1/nodes/%s' % ident)
+
+    def set_provision(self, ident, target, attempts=50):
+        """PUT .../states/provision; a busy conductor (503) or a node
+        locked for a moment (409) is asked again, as ironicclient does."""
+        for _attempt in range(attempts):
+            response = self.call('PUT', '/v1/nodes/%s/states/provision'
+                                 % ident, json={'target': target},
+                                 expect=(202, 409, 503))
+            if response.status_code == 202:
+                return response
+            time.sleep(0.2)
+        raise APIError('PUT', '/v1/nodes/%s/states/provision' % ident,
+                       response)
 
     def set_power(self, ident, target):
         return self.call('PUT', '/v1/nodes/%s/states/power' % ident,

@@ -138,6 +138,8 @@ class Stack:
             self.wait_agents_up()
         with self._step('nodes enrolled'):
             self.enroll_nodes()
+        with self._step('nodes managed and adopted'):
+            self.manage_nodes()
         with self._step('first power sync'):
             self.wait_nodes_synced()
         if self.settings.instances:
@@ -264,6 +266,29 @@ class Stack:
                                 'ipmi_username': self.settings.bmc_username,
                                 'ipmi_password': self._password}})
             node.uuid = created['uuid']
+
+    def manage_nodes(self, timeout=START_TIMEOUT):
+        """The operator's lifecycle: ``manage`` (the conductor checks the
+        credentials by reading each BMC), then ``adopt``: the machines
+        already run their workloads, so they become 'active' without a
+        deploy, as in Ironic's adoption."""
+        for node in self.nodes:
+            self.baremetal.set_provision(node.uuid, 'manage')
+
+        def managed():
+            self.processes[NOTIFIER].check_alive()
+            nodes = self.baremetal.nodes(
+                fields=('uuid', 'provision_state', 'last_error'))
+            failed = [n for n in nodes if n['provision_state'] == 'enroll'
+                      and n['last_error']]
+            if failed:
+                raise StackError('node %s failed verification: %s'
+                                 % (failed[0]['uuid'],
+                                    failed[0]['last_error']))
+            return all(n['provision_state'] == 'manageable' for n in nodes)
+        wait_for(managed, timeout, 0.2, 'every node manageable')
+        for node in self.nodes:
+            self.baremetal.set_provision(node.uuid, 'adopt')
 
     def wait_nodes_synced(self, timeout=START_TIMEOUT):
         """Until the conductor has recorded every node's power state."""

@@ -83,3 +83,54 @@ class SmallLimitsFixture(NodesFixture):
     """Pages of at most two nodes and bodies of at most 256 bytes."""
 
     overrides = {'api.max_limit': 2, 'api.max_request_body_size': 256}
+
+
+# The lifecycle gabbit: one node per (state, target) pair that moves it,
+# and one per state that every refused target is tried on. Node names are
+# '<state>-<target>' and '<state>-still' (spaces as dashes).
+LIFECYCLE_STATES = ('enroll', 'manageable', 'available', 'active', 'error')
+LIFECYCLE_MOVES = {
+    'enroll': ('manage',), 'manageable': ('provide', 'adopt'),
+    'available': ('manage', 'active'), 'active': ('deleted', 'rebuild'),
+    'error': ('deleted', 'rebuild'),
+}
+BMC_REFUSES = 'enroll-refused'
+
+
+class LifecycleFixture(APIFixture):
+    """Nodes in each stable state, behind a real ConductorManager whose
+    BMCs are a FakePowerDriver (powered on); one BMC refuses to answer."""
+
+    overrides = {'conductor.sync_power_state_interval': 0,
+                 'conductor.power_failure_recovery_interval': 0}
+
+    def start_fixture(self):
+        from baremetal_notifier.conductor import manager
+        from baremetal_notifier.drivers import base
+        from baremetal_notifier.drivers import fake
+        self.driver = fake.FakePowerDriver(default_state=base.POWER_ON)
+        self.api = baremetal.BaremetalAPI(
+            conductor=lambda conf, db: manager.ConductorManager(
+                conf, db, self.driver), **dict(self.overrides))
+        self.api.setUp()
+        _RUNNING['app'] = self.api.app
+        self.populate(self.api)
+
+    def populate(self, api):
+        def add(name, state):
+            instance = ('eeeeeeee-1111-4111-8111-%012d' % len(added)
+                        if state in ('active', 'error') else None)
+            added.append(baremetal.add_node(
+                api.ctx, name, provision_state=state,
+                instance_uuid=instance))
+        added = []
+        for state in LIFECYCLE_STATES:
+            add('%s-still' % state, state)
+            for target in LIFECYCLE_MOVES[state]:
+                add('%s-%s' % (state, target), state)
+        add(BMC_REFUSES, 'enroll')
+        self.driver.fail_reads(added[-1].uuid, 'BMC did not answer')
+        # A node busy with another operation: Ironic's 409, not a 400.
+        add('available-locked', 'available')
+        baremetal.set_columns(api.db, added[-1].uuid,
+                              reservation=LOCK_HOLDER)

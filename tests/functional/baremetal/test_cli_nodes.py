@@ -147,15 +147,22 @@ class CLINodesTest(testtools.TestCase):
         node = self.create('cli-node')
         self.assertEqual('cli-node', node['name'])
         self.assertEqual('******', node['driver_info']['ipmi_password'])
-        self.assertEqual('available', node['provision_state'])
+        self.assertEqual('enroll', node['provision_state'])
         listed = self.openstack_json('node', 'list')
         self.assertIn({'uuid': node['uuid'], 'name': 'cli-node',
                        'instance_uuid': None, 'power_state': None,
-                       'provision_state': 'available',
+                       'provision_state': 'enroll',
                        'maintenance': False}, listed)
         fields = self.openstack_json('node', 'list', '--fields', 'uuid',
                                      'power_state')
         self.assertIn({'uuid': node['uuid'], 'power_state': None}, fields)
+        # The operator's lifecycle: the credentials are checked by reading
+        # the BMC, then the node is made available (no cleaning).
+        self.openstack('node', 'manage', 'cli-node', '--wait', '30')
+        self.openstack('node', 'provide', 'cli-node', '--wait', '30')
+        shown = self.get('/v1/nodes/cli-node')
+        self.assertEqual('available', shown['provision_state'])
+        self.assertIn(shown['power_state'], ('power on', 'power off'))
         self.openstack('node', 'maintenance', 'set', 'cli-node', '--reason',
                        'Replacing the hard drive')
         shown = self.openstack_json('node', 'show', 'cli-node')
@@ -183,6 +190,7 @@ class CLINodesTest(testtools.TestCase):
                       is None, 'the conductor is not there yet')
     def test_power_on_and_off(self):
         self.create('cli-power')
+        self.openstack('node', 'manage', 'cli-power', '--wait', '30')
         for verb, state, on in (('on', 'power on', True),
                                 ('off', 'power off', False)):
             self.openstack('node', 'power', verb, 'cli-power')

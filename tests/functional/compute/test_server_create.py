@@ -189,7 +189,13 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
         except ImportError as exc:
             self.skipTest('Bare Metal API not importable yet: %s' % exc)
         self.bm_fixtures = bm_fixtures
-        self.api = self.useFixture(bm_fixtures.BaremetalAPI())
+        from baremetal_notifier.conductor import manager
+        from baremetal_notifier.drivers import fake as fake_driver
+        self.api = self.useFixture(bm_fixtures.BaremetalAPI(
+            conductor=lambda conf, db: manager.ConductorManager(
+                conf, db, fake_driver.FakePowerDriver()),
+            **{'conductor.sync_power_state_interval': 0,
+               'conductor.power_failure_recovery_interval': 0}))
         endpoint = fake.serve(self, self.api.app, threads=4)
         self.w = self.useFixture(fake.AgentWorld())
         self.client = baremetal.BaremetalClient.from_conf(
@@ -205,12 +211,24 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
                          (inst.node, inst.power_state, inst.host))
         shown = self.client.get_node(node.uuid)
         self.assertEqual(inst.uuid, shown['instance_uuid'])
+        # An available node is deployed, as Nova's Ironic driver does.
+        self.assertEqual('active', shown['provision_state'])
         # A second server cannot take the node.
         self.assertRaises(server_commands.CommandError,
                           server_commands.create_server, self.w.ctx,
                           self.w.conf, self.client, 'web2', node.uuid)
         self.assertEqual([inst.uuid],
                          [i.uuid for i in instance_obj.get_all(self.w.ctx)])
+
+
+    def test_an_enrolled_node_is_refused(self):
+        self.bm_fixtures.add_node(self.api.ctx, name='bm-1',
+                                  provision_state='enroll')
+        error = self.assertRaises(
+            server_commands.CommandError, server_commands.create_server,
+            self.w.ctx, self.w.conf, self.client, 'web', 'bm-1')
+        self.assertIn("provision state 'enroll'", str(error))
+        self.assertEqual([], instance_obj.get_all(self.w.ctx))
 
 
 class TestServerImport(ServerCreateTestCase):

@@ -183,3 +183,22 @@ class TestMigrationWalk(testscenarios.WithScenarios, testtools.TestCase):
         self.assertIn(('event_outbox_status_next_idx',
                        ('status', 'next_attempt_at')),
                       tables['event_outbox']['indexes'])
+
+    def _check_0003_node_lifecycle(self):
+        tables = snapshot(self.engine)
+        columns = tables['nodes']['columns']
+        self.assertIn('resource_class', columns)
+        self.assertIn('instance_info', columns)
+        self.assertIn(('nodes_resource_class_idx', ('resource_class',)),
+                      tables['nodes']['indexes'])
+        self.assertIn((('node_id',), 'nodes'),
+                      tables['node_traits']['foreign_keys'])
+        # A node stored before the lifecycle keeps its state and gains
+        # no resource class.
+        self._insert('nodes', uuid='n1', driver='ipmi', maintenance=False,
+                     power_sync_failures=0, provision_state='available')
+        row = self._select('SELECT provision_state, resource_class FROM '
+                           "nodes WHERE uuid = 'n1'")
+        self.assertEqual(('available', None), tuple(row))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM nodes WHERE uuid = 'n1'"))
