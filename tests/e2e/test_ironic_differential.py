@@ -11,6 +11,7 @@ for what is compared and what is not.
 import testtools
 from testtools import content
 
+from tests.e2e.ironic_expected_differences import EXPECTED_DIFFERENCES
 from tests.fixtures import ironic_diff
 from tests.fixtures.ironic_diff import req
 from tests.fixtures.ironic_diff import wait
@@ -228,15 +229,6 @@ def send(url, step):
                             headers, step.version)
 
 
-# Differences still open, each with why. Deliberate ones stay; the rest
-# are gaps that issue 11 closes: prune them as the service catches up.
-# Keyed (request name, aspect, detail) as the test reports them; the test
-# fails on any difference not listed here, and lists in its details the
-# entries that no longer occur.
-EXPECTED_DIFFERENCES = {
-}
-
-
 class TestIronicDifferential(testtools.TestCase):
 
     def test_same_answers(self):
@@ -262,10 +254,10 @@ class TestIronicDifferential(testtools.TestCase):
                 theirs.name, send(ironic.url, theirs), send(ours.url, mine)))
         unexpected = [d for d in found if tuple(d) not in
                       EXPECTED_DIFFERENCES]
-        gone = sorted(set(EXPECTED_DIFFERENCES) - set(map(tuple, found)))
+        gone = set(EXPECTED_DIFFERENCES) - set(map(tuple, found))
         self.addDetail('differences', content.text_content('\n'.join(
             '%s | %s | %s' % d for d in found)))
         if gone:
             self.addDetail('expected-but-gone', content.text_content(
-                '\n'.join('%s | %s | %s' % key for key in gone)))
+                '\n'.join(sorted('%s | %s | %s' % key for key in gone))))
         self.assertEqual([], unexpected)
