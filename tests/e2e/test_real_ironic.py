@@ -11,6 +11,7 @@ compute-ext-api and compute-ext-compute processes:
   is carried out by the agent through Ironic down to the BMC.
 """
 
+import json
 import subprocess
 
 import fixtures
@@ -68,7 +69,7 @@ class TestRealIronic(testtools.TestCase):
     def node(self, uuid):
         status, raw = self.ironic_call('GET', '/v1/nodes/' + uuid)
         self.assertEqual(200, status, raw)
-        return real_ironic.json.loads(raw)
+        return json.loads(raw)
 
     def settled(self, uuid, **expected):
         """Wait until the node has no target state and shows ``expected``;
@@ -91,7 +92,7 @@ class TestRealIronic(testtools.TestCase):
                             'ipmi_username': vbmc.USERNAME,
                             'ipmi_password': vbmc.PASSWORD}})
         self.assertEqual(201, status, raw)
-        node = real_ironic.json.loads(raw)
+        node = json.loads(raw)
         self.assertEqual('enroll', node['provision_state'])
         for target, state in (('manage', 'manageable'),
                               ('provide', 'available')):
@@ -174,7 +175,7 @@ class TestRealIronic(testtools.TestCase):
                 'POST', {verb: None})
             self.assertEqual(202, code, body)
             self.wait_server(server, status)
-            wait_for(lambda: self.fleet.get_power(0) == on,
+            wait_for(lambda on=on: self.fleet.get_power(0) == on,
                      'the BMC to be %s' % ('on' if on else 'off'),
                      timeout=SOON)
             self.settled(node, power_state='power %s'
