@@ -8,6 +8,9 @@ REQUESTS below, explicit and in order; see tests/fixtures/ironic_diff.py
 for what is compared and what is not.
 """
 
+import os
+import subprocess
+
 import testtools
 from testtools import content
 
@@ -15,6 +18,7 @@ from tests.e2e.ironic_expected_differences import EXPECTED_DIFFERENCES
 from tests.fixtures import ironic_diff
 from tests.fixtures.ironic_diff import req
 from tests.fixtures.ironic_diff import wait
+from tests.fixtures import processes
 from tests.fixtures import real_ironic
 from tests.fixtures import vbmc
 
@@ -222,6 +226,28 @@ def requests(ports):
     ]
 
 
+# The openstack CLI's node views, pinned to our maximum version (the
+# client would negotiate up to Ironic's): their columns must match.
+CLI_COMMANDS = {
+    'cli node show': ('baremetal', 'node', 'show', N2),
+    'cli node list --long': ('baremetal', 'node', 'list', '--long'),
+    'cli node show --fields': ('baremetal', 'node', 'show', N2, '--fields',
+                               'uuid', 'power_state', 'resource_class'),
+}
+
+
+def cli(url, args):
+    """(exit status, {}, stdout) of ``openstack ARGS -f json`` against the
+    Bare Metal API at ``url`` without authentication."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
+    result = subprocess.run(
+        [processes.script_path('openstack'), '--os-auth-type', 'none',
+         '--os-endpoint', url, '--os-baremetal-api-version', '1.42']
+        + list(args) + ['-f', 'json'], env=env, stdin=subprocess.DEVNULL,
+        capture_output=True, timeout=120, check=False)
+    return result.returncode, {}, result.stdout
+
+
 def send(url, step):
     headers = {'Accept': 'application/json'}
     headers.update(step.headers or {})
@@ -245,6 +271,9 @@ class TestIronicDifferential(testtools.TestCase):
         found = ironic_diff.run(
             (ironic.url, requests(fleets[0].ports)),
             (ours.url, requests(fleets[1].ports)), send)
+        for name, args in CLI_COMMANDS.items():
+            found.extend(ironic_diff.compare(
+                name, cli(ironic.url, args), cli(ours.url, args)))
         unexpected = [d for d in found if tuple(d) not in
                       EXPECTED_DIFFERENCES]
         gone = set(EXPECTED_DIFFERENCES) - set(map(tuple, found))
