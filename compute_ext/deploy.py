@@ -2,6 +2,8 @@
 
 Order, outermost first, and why:
 
+0. request timer: every answer is timed into the request-duration
+   histogram, faults and refusals included, labelled by route template.
 1. HTTPProxyToWSGI: the scheme and host the client used, behind a proxy,
    before anything builds a link.
 2. RequestId: every response, a crash's included, carries the request id
@@ -25,12 +27,14 @@ import types
 from compute_ext import context
 from compute_ext import fault_wrap
 from compute_ext import handler
+from compute_ext import metrics as metrics_mod
 from compute_ext import microversion
 from compute_ext import servicegroup
 from compute_ext import wsgi_wrapper
 from powerbridge import auth
 from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
+from powerbridge import metrics as base_metrics
 from powerbridge import microversion as base_microversion
 
 REQUEST_ID_HEADERS = ['x-compute-request-id']
@@ -40,11 +44,19 @@ def _is_versioned(path):
     return path not in handler.UNAUTHENTICATED_PATHS
 
 
-def deploy(conf, db, enforcer):
-    """Wrap the route table in the middleware tuple."""
+def deploy(conf, db, enforcer, metrics=None):
+    """Wrap the route table in the middleware tuple.
+
+    :param metrics: the process's ComputeMetrics (a private one if None).
+    """
+    metrics = metrics or metrics_mod.ComputeMetrics()
     state = types.SimpleNamespace(conf=conf,
-                                  servicegroup=servicegroup.ServiceGroup(conf))
+                                  servicegroup=servicegroup.ServiceGroup(conf),
+                                  metrics=metrics)
+    router = handler.make_app()
     middleware = (
+        base_metrics.request_timer(metrics.request_duration,
+                                   router.template),
         base_deploy.proxy_headers(conf),
         base_deploy.request_ids(conf, REQUEST_ID_HEADERS),
         fault_wrap.FaultWrapper,
@@ -61,4 +73,4 @@ def deploy(conf, db, enforcer):
             app, microversion.API, wsgi_wrapper.fault_response,
             _is_versioned),
     )
-    return base_deploy.wrap(handler.make_app(), middleware)
+    return base_deploy.wrap(router, middleware)

@@ -17,6 +17,7 @@ from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.conductor import recovery
 from baremetal_notifier.conductor import workers
 from baremetal_notifier import context
+from baremetal_notifier import metrics as metrics_mod
 from powerbridge import periodic
 
 LOG = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ class ConductorManager:
     :param driver: the PowerDriver; started and stopped here.
     :param sync_deadline: seconds the driver may take to read a batch of
         BMCs; by default the IPMI retry budget (default_deadline).
+    :param metrics: the process's BaremetalMetrics (a private one if
+        None); the conductor's own gauges are served from it.
     """
 
-    def __init__(self, conf, db, driver, sync_deadline=None):
+    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None):
         self.conf = conf
         self.db = db
         self.driver = driver
@@ -57,6 +60,7 @@ class ConductorManager:
         # context (or transaction).
         self.ctx = context.admin_context(db)
         self.locks = locks.NodeLocks(self.ctx, self.host)
+        self.metrics = metrics or metrics_mod.BaremetalMetrics()
         group = conf.conductor
         deadline = sync_deadline or default_deadline(conf)
         self._sync_pool = futurist.ThreadPoolExecutor(
@@ -68,16 +72,18 @@ class ConductorManager:
         self._stopping = threading.Event()
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
-            cycle_wait(conf, deadline), self._stopping)
+            cycle_wait(conf, deadline), self._stopping, self.metrics)
         self.recovery = recovery.PowerRecovery(
             self.ctx, driver, self.locks, deadline, self._stopping)
         self.actions = power_actions.PowerActions(
-            conf, self.ctx, driver, self.locks, self._action_pool)
+            conf, self.ctx, driver, self.locks, self._action_pool,
+            self.metrics)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
         self._periodics = None
+        self.metrics.watch_conductor(self)
 
     def start(self):
         """Clean up after a previous run of this host, then start working."""

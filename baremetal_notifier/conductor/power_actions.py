@@ -26,8 +26,9 @@ _REFUSED_PROVISION_STATES = ('cleaning', 'clean wait')
 class PowerActions:
     """Starts and tracks power actions for one conductor."""
 
-    def __init__(self, conf, ctx, driver, locks, pool):
+    def __init__(self, conf, ctx, driver, locks, pool, metrics):
         self.conf = conf
+        self.metrics = metrics
         self.ctx = ctx
         self.driver = driver
         self.locks = locks
@@ -118,6 +119,7 @@ class PowerActions:
             LOG.exception('Power action %s on node %s failed', target,
                           node.uuid)
             error = 'unexpected error: %s' % exc.__class__.__name__
+        self.metrics.power_action(target, 'api', error is None)
         if error is not None:
             # NOTE: Ironic's wording, so operators find it where they look.
             error = ("Failed to change power state to '%s' by '%s'. "

@@ -108,19 +108,23 @@ class PowerSync:
     :param wait: seconds a cycle waits for readings; slower ones serve the
         next cycle.
     :param stopping: threading.Event set when the conductor stops.
+    :param metrics: the conductor's BaremetalMetrics.
     """
 
     def __init__(self, conf, ctx, driver, locks, pool, deadline, wait,
-                 stopping):
+                 stopping, metrics):
         self.conf = conf
         self.ctx = ctx
         self.driver = driver
         self.locks = locks
         self.pool = pool
-        self.reader = bmc_reads.BmcReader(driver, deadline)
+        self.metrics = metrics
+        self.reader = bmc_reads.BmcReader(driver, deadline,
+                                          on_read=metrics.bmc_read)
         self.wait = wait
         self.stopping = stopping
         self._polled = set()
+        self.last_nodes = 0  # candidates of the last cycle (a gauge)
 
     @property
     def host(self):
@@ -152,6 +156,8 @@ class PowerSync:
             waiters.wait_for_all(forced)
             stats.forced += sum(1 for f in forced if f.result())
         stats.seconds = time.monotonic() - started
+        self.last_nodes = stats.nodes
+        self.metrics.cycle(stats)
         log_cycle(stats, self.conf.conductor.sync_power_state_interval)
         return stats
 
@@ -329,6 +335,8 @@ class PowerSync:
                     "Failed to change power state to '%s' during power "
                     'sync. Error: %s' % (node.power_state, exc))
                 LOG.error('Node %s: %s', node.uuid, error)
+            self.metrics.power_action(node.power_state, 'sync',
+                                      error is None)
             node_power.finish_power_action(self.ctx, self.host, node, state,
                                            node.power_state, error)
             return error is None

@@ -35,6 +35,7 @@ import time
 
 from oslo_log import log as logging
 
+from baremetal_notifier import metrics as metrics_mod
 from baremetal_notifier.notifier import compute
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
@@ -69,9 +70,10 @@ def backoff_delay(attempts, initial, cap, rng=random):
 class OutboxSender:
     """Drains event_outbox into the Compute API from a daemon thread."""
 
-    def __init__(self, conf, db, client=None, rng=None):
+    def __init__(self, conf, db, client=None, rng=None, metrics=None):
         self.conf = conf
         self.db = db
+        self.metrics = metrics or metrics_mod.BaremetalMetrics()
         self.client = client or compute.ComputeClient(conf)
         self._rng = rng or random.Random()
         self._stop = threading.Event()
@@ -126,6 +128,11 @@ class OutboxSender:
 
     def drain_once(self):
         """Send every due event, batch after batch; return a Summary."""
+        summary = self._drain()
+        self.metrics.outbox_summary(summary)
+        return summary
+
+    def _drain(self):
         if not self._nova.send_power_notifications:
             given_up = outbox_obj.give_up_pending(
                 self.db, DISABLED_REASON, db_utils.utcnow())
@@ -219,6 +226,7 @@ class OutboxSender:
             self._retry_warned_at = float('-inf')
         outbox_obj.record(self.db, now, delivered, undeliverable,
                           retries + forbidden)
+        self.metrics.delivered(delivered, now)
         if forbidden:
             self._forbidden(forbidden, hold)
         elif delivery.answered and self._forbidden_strikes:

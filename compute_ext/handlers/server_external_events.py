@@ -62,7 +62,11 @@ def create_events(req):
             result = 207
         elif event['name'] == power_update.EVENT_NAME:
             power_updates.append((instance, event['tag']))
+    metrics = context.app_state(req).metrics
     # Other events are acknowledged only: nothing here waits on them.
     if power_updates:
-        power_update.handle_events(ctx, power_updates)
+        power_update.handle_events(ctx, power_updates,
+                                   on_result=metrics.power_update)
+    for event in events:
+        metrics.event(event['name'], event.get('tag'), event['code'])
     return wsgi_wrapper.json_response({'events': events}, status=result)
