@@ -49,7 +49,8 @@ def build_driver(conf):
         return drivers.load_driver(
             'ipmi', login_timeout=conf.ipmi.login_timeout,
             command_timeout=conf.ipmi.command_timeout,
-            attempts=conf.ipmi.attempts, window=conf.ipmi.window)
+            attempts=conf.ipmi.attempts, window=conf.ipmi.window,
+            min_command_interval=conf.ipmi.min_command_interval)
     except ImportError as exc:
         if exc.name != 'pyghmi':
             raise
@@ -74,8 +75,10 @@ def build_workers(conf, database, driver, metrics=None):
             LOG.error('%s is not installed: power-update events stay in the '
                       'outbox', OUTBOX_MODULE)
         else:
-            workers.append(outbox.OutboxSender(conf, database,
-                                               metrics=metrics))
+            sender = outbox.OutboxSender(conf, database, metrics=metrics)
+            workers.append(sender)
+            if conductor is not None:
+                conductor.on_events = sender.wake
     return conductor, workers
 
 

@@ -72,18 +72,26 @@ class ConductorManager:
         self._stopping = threading.Event()
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
-            cycle_wait(conf, deadline), self._stopping, self.metrics)
+            cycle_wait(conf, deadline), self._stopping, self.metrics,
+            self._events_written)
         self.recovery = recovery.PowerRecovery(
             self.ctx, driver, self.locks, deadline, self._stopping)
         self.actions = power_actions.PowerActions(
             conf, self.ctx, driver, self.locks, self._action_pool,
-            self.metrics)
+            self.metrics, self._events_written)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
         self._periodics = None
         self.metrics.watch_conductor(self)
+        # Called after power-update events are committed (the outbox
+        # sender's wake() in baremetal-notifier).
+        self.on_events = None
+
+    def _events_written(self):
+        if self.on_events is not None:
+            self.on_events()
 
     def start(self):
         """Clean up after a previous run of this host, then start working."""
@@ -110,6 +118,13 @@ class ConductorManager:
                           group.power_failure_recovery_interval,
                           group.power_failure_recovery_interval),
         ]).start()
+        guard = self.conf.ipmi.min_command_interval
+        if group.sync_power_state_interval and \
+                guard > group.sync_power_state_interval:
+            LOG.warning('[ipmi] min_command_interval (%s s) is longer than '
+                        '[conductor] sync_power_state_interval (%s s): each '
+                        'BMC is read every %s s at most', guard,
+                        group.sync_power_state_interval, guard)
         LOG.info('Conductor %s started: power sync every %s s, recovery '
                  'every %s s, force_power_state_during_sync=%s', self.host,
                  group.sync_power_state_interval or 'never (disabled)',

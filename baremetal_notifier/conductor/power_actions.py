@@ -26,7 +26,9 @@ _REFUSED_PROVISION_STATES = ('cleaning', 'clean wait')
 class PowerActions:
     """Starts and tracks power actions for one conductor."""
 
-    def __init__(self, conf, ctx, driver, locks, pool, metrics):
+    def __init__(self, conf, ctx, driver, locks, pool, metrics,
+                 events_written=lambda: None):
+        self.events_written = events_written
         self.conf = conf
         self.metrics = metrics
         self.ctx = ctx
@@ -132,6 +134,7 @@ class PowerActions:
             node_power.finish_power_action(
                 self.ctx, self.host, node, state,
                 base.expected_state(target), error)
+            self.events_written()
         except Exception:
             LOG.exception('Could not record the power action on node %s',
                           node.uuid)

@@ -109,10 +109,12 @@ class PowerSync:
         next cycle.
     :param stopping: threading.Event set when the conductor stops.
     :param metrics: the conductor's BaremetalMetrics.
+    :param events_written: called after power-update events commit.
     """
 
     def __init__(self, conf, ctx, driver, locks, pool, deadline, wait,
-                 stopping, metrics):
+                 stopping, metrics, events_written=lambda: None):
+        self.events_written = events_written
         self.conf = conf
         self.ctx = ctx
         self.driver = driver
@@ -208,6 +210,8 @@ class PowerSync:
                                   len(chunk))
                     continue
                 stats.add(chunk_stats)
+                if chunk_stats.events:
+                    self.events_written()
                 for node in to_force:
                     future = self._submit_force(node)
                     if future is not None:
@@ -339,6 +343,7 @@ class PowerSync:
                                       error is None)
             node_power.finish_power_action(self.ctx, self.host, node, state,
                                            node.power_state, error)
+            self.events_written()
             return error is None
         except Exception:
             LOG.exception('Forcing the power state of node %s failed',

@@ -77,6 +77,7 @@ class OutboxSender:
         self.client = client or compute.ComputeClient(conf)
         self._rng = rng or random.Random()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = None
         self._in_flight = []
         # Whether events may wait out a backoff for want of an answer:
@@ -110,6 +111,7 @@ class OutboxSender:
         instead of after their lease.
         """
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -117,14 +119,21 @@ class OutboxSender:
                 outbox_obj.release(self.db, in_flight, db_utils.utcnow())
             self._thread = None
 
+    def wake(self):
+        """New events are committed: scan now (the conductor in this
+        process calls it), rather than at the next idle poll."""
+        self._wake.set()
+
     def _run(self):
         while not self._stop.is_set():
+            # NOTE: cleared before the scan: a wake during it is kept.
+            self._wake.clear()
             try:
                 self.drain_once()
             except Exception:
                 # A database hiccup costs one cycle, never the sender.
                 LOG.exception('Outbox cycle failed; trying again')
-            self._stop.wait(self._nova.outbox_poll_interval)
+            self._wake.wait(self._nova.outbox_poll_interval)
 
     def drain_once(self):
         """Send every due event, batch after batch; return a Summary."""

@@ -35,6 +35,9 @@ class Settings:
     compute_hosts: typing.Sequence[str] = ('compute-1', 'compute-2')
     # Bare metal side.
     conductor_sync_interval: int = 1
+    # [ipmi] min_command_interval: below the sync interval, so every
+    # cycle reads every BMC.
+    min_command_interval: float = 0.5
     force_power_state_during_sync: bool = False
     send_power_notifications: bool = True
     power_state_sync_max_retries: int = 3
@@ -194,6 +197,7 @@ class Layout:
                     'auth_strategy': 'noauth'},
             'database': {'connection': self.baremetal_db},
             'metrics': self._metrics_section('baremetal-notifier'),
+            'ipmi': {'min_command_interval': s.min_command_interval},
             'conductor': {
                 'sync_power_state_interval': s.conductor_sync_interval,
                 'force_power_state_during_sync':

@@ -1,6 +1,7 @@
 """The metrics move with what the conductor, the outbox and the Compute
 API do: real parts on SQLite, read through the text exposition."""
 
+import time
 import uuid
 
 import testtools
@@ -112,6 +113,31 @@ class TestOutboxMetrics(testtools.TestCase):
         self.assertEqual(1, read.value(self.sender.metrics.text(),
                                        'baremetal_outbox_events_total',
                                        result='retried'))
+
+
+class TestSenderWake(testtools.TestCase):
+    """The conductor wakes the sender: no idle poll between a flip and
+    its delivery."""
+
+    def test_a_flip_is_sent_without_waiting_for_the_poll(self):
+        fx = self.useFixture(conductor_fixture.ConductorFixture())
+        compute = self.useFixture(peer.ScriptedComputeAPI())
+        conf = self.useFixture(peer.NotifierConf(
+            outbox_poll_interval=600,
+            **peer.admin_token_options(compute.endpoint))).conf
+        sender = sender_mod.OutboxSender(conf, fx.db).start()
+        self.addCleanup(sender.stop)
+        fx.manager.on_events = sender.wake
+        node = fx.add_node(instance_uuid=str(uuid.uuid4()),
+                           power_state='power off')
+        fx.driver.set_state(node, base.POWER_ON)
+        fx.manager.sync_power_states()
+        for _ in range(100):
+            if compute.sent_events():
+                break
+            time.sleep(0.05)
+        self.assertEqual(['POWER_ON'],
+                         [e['tag'] for e in compute.sent_events()])
 
 
 class TestComputeMetrics(testtools.TestCase):
