@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import fixtures
 import requests
 import testtools
 
@@ -52,7 +53,7 @@ class TestMultiProcessAggregation(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.tmp = self.useFixture(__import__('fixtures').TempDir()).path
+        self.tmp = self.useFixture(fixtures.TempDir()).path
         self.multiproc = os.path.join(self.tmp, 'prometheus')
         os.mkdir(self.multiproc)
         self.metrics_port = layout.free_port()
@@ -73,7 +74,8 @@ class TestMultiProcessAggregation(testtools.TestCase):
             stdout=self.log, stderr=subprocess.STDOUT)
         self.addCleanup(self._stop)
         for port in self.ports:
-            _wait(lambda: _answers('http://127.0.0.1:%d/' % port), 60,
+            url = 'http://127.0.0.1:%d/' % port
+            _wait(lambda url=url: _answers(url), 60,
                   'worker on port %d' % port)
 
     def _stop(self):
@@ -89,14 +91,12 @@ class TestMultiProcessAggregation(testtools.TestCase):
                             timeout=5).text
 
     def test_request_counts_add_up_over_workers(self):
-        sent = {}
-        for count, port in zip((2, 5, 9), self.ports):
+        for count, port in zip((2, 5, 9), self.ports, strict=True):
             for _ in range(count):
                 response = requests.get(
                     'http://127.0.0.1:%d/v2.1/os-services' % port,
                     headers={'X-Auth-Token': 'admin:admin'}, timeout=5)
                 self.assertEqual(200, response.status_code)
-            sent[port] = count
         # Whichever worker answers a scrape, it answers with the sum.
         for _ in range(6):
             text = self.scrape()
@@ -120,7 +120,7 @@ class TestMetricsPortTaken(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.tmp = self.useFixture(__import__('fixtures').TempDir()).path
+        self.tmp = self.useFixture(fixtures.TempDir()).path
         holder = socket.socket()
         self.addCleanup(holder.close)
         holder.bind(('127.0.0.1', 0))
