@@ -2,6 +2,8 @@
 
 Order, outermost first, and why:
 
+0. request timer: every answer is timed into the request-duration
+   histogram, faults and refusals included, labelled by route template.
 1. HTTPProxyToWSGI: the scheme and host the client used, behind a proxy,
    before anything builds a link.
 2. RequestId: every response, a crash's included, carries
@@ -29,11 +31,13 @@ import webob.dec
 from baremetal_notifier import context
 from baremetal_notifier import fault_wrap
 from baremetal_notifier import handler
+from baremetal_notifier import metrics as metrics_mod
 from baremetal_notifier import microversion
 from baremetal_notifier import wsgi_wrapper
 from powerbridge import auth
 from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
+from powerbridge import metrics as base_metrics
 from powerbridge import microversion as base_microversion
 
 
@@ -50,20 +54,26 @@ def json_only(application):
     return check
 
 
-def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
+def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
+           metrics=None):
     """Wrap the route table in the middleware tuple.
 
     :param conductor: the in-process conductor power actions go to; without
         one they answer 503.
     :param auth_middleware: an ``app -> app`` factory replacing the one
         ``[api] auth_strategy`` names (tests that play keystonemiddleware).
+    :param metrics: the process's BaremetalMetrics (a private one if None).
     """
     if auth_middleware is None:
         auth_middleware = auth.auth_middleware(
             conf.api.auth_strategy, conf,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
     state = types.SimpleNamespace(conf=conf, conductor=conductor)
+    metrics = metrics or metrics_mod.BaremetalMetrics()
+    router = handler.make_app()
     middleware = (
+        base_metrics.request_timer(metrics.request_duration,
+                                   router.template),
         base_deploy.proxy_headers(conf),
         base_deploy.request_ids(conf),
         fault_wrap.FaultWrapper,
@@ -79,4 +89,4 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None):
             (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
             skip_paths=handler.UNAUTHENTICATED_PATHS),
     )
-    return base_deploy.wrap(handler.make_app(), middleware)
+    return base_deploy.wrap(router, middleware)

@@ -71,5 +71,5 @@ def of_request(req):
 
 
 def app_state(req):
-    """The application's state: ``conf`` and ``servicegroup``."""
+    """The application's state: ``conf``, ``servicegroup``, ``metrics``."""
     return req.environ[STATE_KEY]

@@ -2,6 +2,8 @@
 
 Order, outermost first, and why:
 
+0. request timer: every answer is timed into the request-duration
+   histogram, faults and refusals included, labelled by route template.
 1. HTTPProxyToWSGI: the scheme and host the client used, behind a proxy,
    before anything builds a link.
 2. RequestId: every response, a crash's included, carries the request id
@@ -26,20 +28,30 @@ import types
 from compute_ext import context
 from compute_ext import fault_wrap
 from compute_ext import handler
+from compute_ext import metrics as metrics_mod
 from compute_ext import servicegroup
 from compute_ext import wsgi_wrapper
 from powerbridge import auth
 from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
+from powerbridge import metrics as base_metrics
 
 REQUEST_ID_HEADERS = ['x-compute-request-id']
 
 
-def deploy(conf, db, enforcer):
-    """Wrap the route table in the middleware tuple."""
+def deploy(conf, db, enforcer, metrics=None):
+    """Wrap the route table in the middleware tuple.
+
+    :param metrics: the process's ComputeMetrics (a private one if None).
+    """
+    metrics = metrics or metrics_mod.ComputeMetrics()
     state = types.SimpleNamespace(conf=conf,
-                                  servicegroup=servicegroup.ServiceGroup(conf))
+                                  servicegroup=servicegroup.ServiceGroup(conf),
+                                  metrics=metrics)
+    router = handler.make_app()
     middleware = (
+        base_metrics.request_timer(metrics.request_duration,
+                                   router.template),
         base_deploy.proxy_headers(conf),
         base_deploy.request_ids(conf, REQUEST_ID_HEADERS),
         fault_wrap.FaultWrapper,
@@ -53,4 +65,4 @@ def deploy(conf, db, enforcer):
             (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
             skip_paths=handler.UNAUTHENTICATED_PATHS),
     )
-    return base_deploy.wrap(handler.make_app(), middleware)
+    return base_deploy.wrap(router, middleware)

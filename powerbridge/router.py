@@ -44,6 +44,13 @@ class Router:
         for path in self._methods:
             self._mapper.connect(None, path, declared=path)
 
+    def template(self, path):
+        """The declared route ``path`` matches, or None (metrics label)."""
+        if self._strip:
+            path = path.rstrip('/') or '/'
+        match = self._mapper.match(path)
+        return None if match is None else match['declared']
+
     @webob.dec.wsgify
     def __call__(self, req):
         path = req.path_info

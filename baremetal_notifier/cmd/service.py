@@ -14,8 +14,10 @@ from oslo_log import log as logging
 
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import drivers
+from baremetal_notifier import metrics
 from baremetal_notifier import wsgi
 from powerbridge import db
+from powerbridge import metrics as base_metrics
 from powerbridge import service
 from powerbridge import wsgi_server
 
@@ -47,14 +49,15 @@ def build_driver(conf):
         return drivers.load_driver(
             'ipmi', login_timeout=conf.ipmi.login_timeout,
             command_timeout=conf.ipmi.command_timeout,
-            attempts=conf.ipmi.attempts, window=conf.ipmi.window)
+            attempts=conf.ipmi.attempts, window=conf.ipmi.window,
+            min_command_interval=conf.ipmi.min_command_interval)
     except ImportError as exc:
         if exc.name != 'pyghmi':
             raise
         service.fail(PROG, str(exc))
 
 
-def build_workers(conf, database, driver):
+def build_workers(conf, database, driver, metrics=None):
     """The background parts, in start order: conductor, outbox sender."""
     workers = []
     manager = optional_module(CONDUCTOR_MODULE)
@@ -63,7 +66,8 @@ def build_workers(conf, database, driver):
                   'power sync and power actions answer 503', CONDUCTOR_MODULE)
         conductor = None
     else:
-        conductor = manager.ConductorManager(conf, database, driver)
+        conductor = manager.ConductorManager(conf, database, driver,
+                                             metrics=metrics)
         workers.append(conductor)
     if conf.nova.send_power_notifications:
         outbox = optional_module(OUTBOX_MODULE)
@@ -71,7 +75,10 @@ def build_workers(conf, database, driver):
             LOG.error('%s is not installed: power-update events stay in the '
                       'outbox', OUTBOX_MODULE)
         else:
-            workers.append(outbox.OutboxSender(conf, database))
+            sender = outbox.OutboxSender(conf, database, metrics=metrics)
+            workers.append(sender)
+            if conductor is not None:
+                conductor.on_events = sender.wake
     return conductor, workers
 
 
@@ -90,14 +97,23 @@ def main(argv=None):
     service.load_config(conf, argv, PROG, baremetal_conf.register_opts)
     database = db.Database.from_conf(conf)
     driver = build_driver(conf)
-    conductor, workers = build_workers(conf, database, driver)
-    app = wsgi.load_app(conf, conductor=conductor, database=database)
+    process_metrics = metrics.BaremetalMetrics()
+    process_metrics.watch_database(database)
+    conductor, workers = build_workers(conf, database, driver,
+                                       process_metrics)
+    app = wsgi.load_app(conf, conductor=conductor, database=database,
+                        metrics=process_metrics)
     try:
         # Bind first: a taken port fails before any BMC is polled.
         server = wsgi_server.ServerThread(
             app, conf.api.host, conf.api.port, conf.api.wsgi_threads,
             wsgi_server.Limits.from_conf(conf.api))
     except wsgi_server.StartupError as exc:
+        service.fail(PROG, str(exc))
+    try:
+        listener = base_metrics.listen(conf, process_metrics)
+    except base_metrics.StartupError as exc:
+        server.server.stop()  # never served: close the bound socket
         service.fail(PROG, str(exc))
     started = []
     try:
@@ -117,6 +133,8 @@ def main(argv=None):
     signals.wait()
     LOG.info('Bare Metal API stopping')
     server.stop()
+    if listener is not None:
+        listener.stop()
     # The conductor before the sender, so its last events get sent.
     _stop(workers)
     database.dispose()

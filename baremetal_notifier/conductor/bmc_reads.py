@@ -38,9 +38,13 @@ class _Batch:
         self.arrived = {}            # answered, not yet taken by the cycle
         self.attached = True         # False: the cycle has moved on
         self.changed = threading.Condition(reader.lock)
+        self.started = time.monotonic()
 
     def deliver(self, key, reading):
         """A reading arrives (driver thread or IPMI loop thread)."""
+        if self.reader.on_read is not None and key in self.pending:
+            self.reader.on_read(time.monotonic() - self.started,
+                                reading.error is not None)
         with self.reader.lock:
             if key not in self.pending:
                 return
@@ -68,9 +72,12 @@ class BmcReader:
 
     :param driver: a started PowerDriver.
     :param deadline: seconds the driver may take for one batch.
+    :param on_read: optional ``callable(seconds, failed)`` per reading
+        (metrics); it runs in the IPMI loop thread, so it must be quick.
     """
 
-    def __init__(self, driver, deadline):
+    def __init__(self, driver, deadline, on_read=None):
+        self.on_read = on_read
         self.driver = driver
         self.deadline = deadline
         self.lock = threading.Lock()

@@ -18,6 +18,7 @@ from baremetal_notifier.conductor import provisioning
 from baremetal_notifier.conductor import recovery
 from baremetal_notifier.conductor import workers
 from baremetal_notifier import context
+from baremetal_notifier import metrics as metrics_mod
 from powerbridge import periodic
 
 LOG = logging.getLogger(__name__)
@@ -46,9 +47,11 @@ class ConductorManager:
     :param driver: the PowerDriver; started and stopped here.
     :param sync_deadline: seconds the driver may take to read a batch of
         BMCs; by default the IPMI retry budget (default_deadline).
+    :param metrics: the process's BaremetalMetrics (a private one if
+        None); the conductor's own gauges are served from it.
     """
 
-    def __init__(self, conf, db, driver, sync_deadline=None):
+    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None):
         self.conf = conf
         self.db = db
         self.driver = driver
@@ -58,6 +61,7 @@ class ConductorManager:
         # context (or transaction).
         self.ctx = context.admin_context(db)
         self.locks = locks.NodeLocks(self.ctx, self.host)
+        self.metrics = metrics or metrics_mod.BaremetalMetrics()
         group = conf.conductor
         deadline = sync_deadline or default_deadline(conf)
         self._sync_pool = futurist.ThreadPoolExecutor(
@@ -69,11 +73,13 @@ class ConductorManager:
         self._stopping = threading.Event()
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
-            cycle_wait(conf, deadline), self._stopping)
+            cycle_wait(conf, deadline), self._stopping, self.metrics,
+            self._events_written)
         self.recovery = recovery.PowerRecovery(
             self.ctx, driver, self.locks, deadline, self._stopping)
         self.actions = power_actions.PowerActions(
-            conf, self.ctx, driver, self.locks, self._action_pool)
+            conf, self.ctx, driver, self.locks, self._action_pool,
+            self.metrics, self._events_written)
         self.provisioning = provisioning.Provisioning(
             conf, self.ctx, driver, self.locks, self._action_pool, deadline)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
@@ -81,6 +87,14 @@ class ConductorManager:
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
         self._periodics = None
+        self.metrics.watch_conductor(self)
+        # Called after power-update events are committed (the outbox
+        # sender's wake() in baremetal-notifier).
+        self.on_events = None
+
+    def _events_written(self):
+        if self.on_events is not None:
+            self.on_events()
 
     def start(self):
         """Clean up after a previous run of this host, then start working."""
@@ -107,6 +121,13 @@ class ConductorManager:
                           group.power_failure_recovery_interval,
                           group.power_failure_recovery_interval),
         ]).start()
+        guard = self.conf.ipmi.min_command_interval
+        if group.sync_power_state_interval and \
+                guard > group.sync_power_state_interval:
+            LOG.warning('[ipmi] min_command_interval (%s s) is longer than '
+                        '[conductor] sync_power_state_interval (%s s): each '
+                        'BMC is read every %s s at most', guard,
+                        group.sync_power_state_interval, guard)
         LOG.info('Conductor %s started: power sync every %s s, recovery '
                  'every %s s, force_power_state_during_sync=%s', self.host,
                  group.sync_power_state_interval or 'never (disabled)',

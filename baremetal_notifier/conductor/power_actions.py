@@ -26,8 +26,11 @@ _REFUSED_PROVISION_STATES = ('cleaning', 'clean wait')
 class PowerActions:
     """Starts and tracks power actions for one conductor."""
 
-    def __init__(self, conf, ctx, driver, locks, pool):
+    def __init__(self, conf, ctx, driver, locks, pool, metrics,
+                 events_written=lambda: None):
+        self.events_written = events_written
         self.conf = conf
+        self.metrics = metrics
         self.ctx = ctx
         self.driver = driver
         self.locks = locks
@@ -118,6 +121,7 @@ class PowerActions:
             LOG.exception('Power action %s on node %s failed', target,
                           node.uuid)
             error = 'unexpected error: %s' % exc.__class__.__name__
+        self.metrics.power_action(target, 'api', error is None)
         if error is not None:
             # NOTE: Ironic's wording, so operators find it where they look.
             error = ("Failed to change power state to '%s' by '%s'. "
@@ -130,6 +134,7 @@ class PowerActions:
             node_power.finish_power_action(
                 self.ctx, self.host, node, state,
                 base.expected_state(target), error)
+            self.events_written()
         except Exception:
             LOG.exception('Could not record the power action on node %s',
                           node.uuid)

@@ -108,19 +108,25 @@ class PowerSync:
     :param wait: seconds a cycle waits for readings; slower ones serve the
         next cycle.
     :param stopping: threading.Event set when the conductor stops.
+    :param metrics: the conductor's BaremetalMetrics.
+    :param events_written: called after power-update events commit.
     """
 
     def __init__(self, conf, ctx, driver, locks, pool, deadline, wait,
-                 stopping):
+                 stopping, metrics, events_written=lambda: None):
+        self.events_written = events_written
         self.conf = conf
         self.ctx = ctx
         self.driver = driver
         self.locks = locks
         self.pool = pool
-        self.reader = bmc_reads.BmcReader(driver, deadline)
+        self.metrics = metrics
+        self.reader = bmc_reads.BmcReader(driver, deadline,
+                                          on_read=metrics.bmc_read)
         self.wait = wait
         self.stopping = stopping
         self._polled = set()
+        self.last_nodes = 0  # candidates of the last cycle (a gauge)
 
     @property
     def host(self):
@@ -152,6 +158,8 @@ class PowerSync:
             waiters.wait_for_all(forced)
             stats.forced += sum(1 for f in forced if f.result())
         stats.seconds = time.monotonic() - started
+        self.last_nodes = stats.nodes
+        self.metrics.cycle(stats)
         log_cycle(stats, self.conf.conductor.sync_power_state_interval)
         return stats
 
@@ -202,6 +210,8 @@ class PowerSync:
                                   len(chunk))
                     continue
                 stats.add(chunk_stats)
+                if chunk_stats.events:
+                    self.events_written()
                 for node in to_force:
                     future = self._submit_force(node)
                     if future is not None:
@@ -329,8 +339,11 @@ class PowerSync:
                     "Failed to change power state to '%s' during power "
                     'sync. Error: %s' % (node.power_state, exc))
                 LOG.error('Node %s: %s', node.uuid, error)
+            self.metrics.power_action(node.power_state, 'sync',
+                                      error is None)
             node_power.finish_power_action(self.ctx, self.host, node, state,
                                            node.power_state, error)
+            self.events_written()
             return error is None
         except Exception:
             LOG.exception('Forcing the power state of node %s failed',

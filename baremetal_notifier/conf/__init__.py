@@ -4,11 +4,12 @@ from baremetal_notifier.conf import api
 from baremetal_notifier.conf import conductor
 from baremetal_notifier.conf import database
 from baremetal_notifier.conf import ipmi
+from baremetal_notifier.conf import metrics
 from baremetal_notifier.conf import nova
 from powerbridge.conf import paths
 from powerbridge.conf import policy
 
-_MODULES = (paths, api, conductor, ipmi, nova, database, policy)
+_MODULES = (paths, api, conductor, ipmi, nova, database, policy, metrics)
 
 
 def register_opts(conf):

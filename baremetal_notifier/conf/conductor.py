@@ -12,10 +12,21 @@ host_opt = cfg.StrOpt('host', default=socket.gethostname(),
                            "node's reservation while it holds the lock.")
 
 conductor_opts = [
-    cfg.IntOpt('sync_power_state_interval', default=60, min=0,
+    cfg.IntOpt('sync_power_state_interval', default=10, min=0,
                mutable=True,
                help='Seconds between power state syncs of every node. '
-                    '0 disables the sync.'),
+                    '0 disables the sync. A hardware change reaches the '
+                    'Compute API within about this long. 10 s, not '
+                    "Ironic's 60 s, from measurement (benchmarks/"
+                    'sync_cadence.py, 1,000 BMCs on 2 shared cores): a '
+                    'cycle reads warm sessions and costs about 0.1-0.6 s '
+                    'of work, and at 1 s the whole process used 21 % of '
+                    'one core with a flip reaching the Compute API in '
+                    '0.86 s (p50) / 1.66 s (p99); at 10 s that is about '
+                    '2 % of a core and a lag under 11 s, while each BMC '
+                    "is asked half as often as Ironic's default [ipmi] "
+                    'min_command_interval (5 s) allows. Keep it above '
+                    'min_command_interval.'),
     cfg.IntOpt('sync_power_state_workers', default=8, min=1,
                help='Worker threads that push recorded states onto '
                     'hardware in force mode; BMC reads are batched by the '

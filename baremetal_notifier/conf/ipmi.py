@@ -15,6 +15,16 @@ ipmi_opts = [
                help='Attempts per BMC query within one sync.'),
     cfg.IntOpt('window', default=256, min=1,
                help='IPMI requests in flight at once.'),
+    cfg.FloatOpt('min_command_interval', default=5.0, min=0.0,
+                 help='Minimum time, in seconds, between IPMI operations '
+                      'sent to one BMC (address and port): a power read, '
+                      'a chassis control, the reads that verify it. An '
+                      'operation that comes sooner waits, without holding '
+                      "up other BMCs. Ironic's option and default: some "
+                      'BMCs crash when asked too often. It bounds how '
+                      'often the power sync can read a BMC, so keep it at '
+                      'or below [conductor] sync_power_state_interval. 0 '
+                      'disables the guard.'),
 ]
 
 

@@ -101,10 +101,13 @@ class IPMIPowerDriver(base.PowerDriver):
     :param window: logins and requests in flight at once.
     :param tick: pyghmi loop tick, seconds.
     :param initial_timeout: pyghmi's first retransmit timer (process-wide).
+    :param min_command_interval: seconds between operations to one BMC
+        (Ironic's option; 0: no guard); see pacing.py.
     """
 
     def __init__(self, login_timeout=6.0, command_timeout=4.0, attempts=3,
-                 window=256, tick=0.02, initial_timeout=0.1):
+                 window=256, tick=0.02, initial_timeout=0.1,
+                 min_command_interval=0.0):
         if attempts < 1:
             raise ValueError('attempts must be at least 1')
         if window < 1:
@@ -115,6 +118,7 @@ class IPMIPowerDriver(base.PowerDriver):
         self.window = int(window)
         self.tick = float(tick)
         self.initial_timeout = initial_timeout
+        self.min_command_interval = float(min_command_interval)
         self._lock = threading.Lock()
         self._loop = None
         self._engine = None
@@ -128,7 +132,8 @@ class IPMIPowerDriver(base.PowerDriver):
                 tick=self.tick, initial_timeout=self.initial_timeout)
             engine = ipmi_engine.IpmiEngine(
                 login_timeout=self.login_timeout,
-                command_timeout=self.command_timeout, window=self.window)
+                command_timeout=self.command_timeout, window=self.window,
+                min_command_interval=self.min_command_interval)
             loop.add_client(engine).result(10)
             self._loop, self._engine = loop, engine
 

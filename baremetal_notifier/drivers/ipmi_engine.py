@@ -25,6 +25,7 @@ import itertools
 
 from oslo_log import log as logging
 
+from baremetal_notifier.drivers import pacing
 from powerbridge import pyghmi_compat
 
 LOG = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ class _Node:
 class IpmiEngine:
     """The state machine behind IPMIPowerDriver (loop thread only)."""
 
-    def __init__(self, login_timeout=6.0, command_timeout=4.0, window=256):
+    def __init__(self, login_timeout=6.0, command_timeout=4.0, window=256,
+                 min_command_interval=0.0):
+        self.pacer = pacing.Pacer(min_command_interval)
         self.login_timeout = login_timeout
         self.command_timeout = command_timeout
         self.window = window
@@ -124,7 +127,8 @@ class IpmiEngine:
 
     def shutdown(self):
         """Fail every op and abandon every session."""
-        ops = list(self._inflight.values()) + list(self._pending)
+        ops = (list(self._inflight.values()) + list(self._pending)
+               + self.pacer.drain())
         for node in self._nodes.values():
             ops.extend(node.waiting)
             if node.busy is not None:
@@ -140,12 +144,16 @@ class IpmiEngine:
 
     def busy(self):
         """True while anything waits for the network or a window slot."""
-        return bool(self._pending or self._inflight or self._events)
+        return bool(self._pending or self._inflight or self._events
+                    or len(self.pacer))
 
     # -- loop hooks ----------------------------------------------------------
 
     def dispatch(self, now):
         """Start whatever fits in the window (before the tick)."""
+        # NOTE: ops parked by min_command_interval go first: their node is
+        # reserved for them meanwhile.
+        self._pending.extendleft(reversed(self.pacer.due(now)))
         budget = len(self._pending)
         while budget and self._pending and len(self._inflight) < self.window:
             budget -= 1
@@ -159,6 +167,9 @@ class IpmiEngine:
                 node.waiting.append(op)
                 continue
             node.busy = op
+            if op.step in (None, 'paced') and self.pacer.hold(op, now):
+                op.step = 'paced'  # a new operation, too soon for its BMC
+                continue
             self._advance(op, node, now)
 
     def process(self, now):

@@ -35,6 +35,7 @@ import time
 
 from oslo_log import log as logging
 
+from baremetal_notifier import metrics as metrics_mod
 from baremetal_notifier.notifier import compute
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
@@ -69,12 +70,14 @@ def backoff_delay(attempts, initial, cap, rng=random):
 class OutboxSender:
     """Drains event_outbox into the Compute API from a daemon thread."""
 
-    def __init__(self, conf, db, client=None, rng=None):
+    def __init__(self, conf, db, client=None, rng=None, metrics=None):
         self.conf = conf
         self.db = db
+        self.metrics = metrics or metrics_mod.BaremetalMetrics()
         self.client = client or compute.ComputeClient(conf)
         self._rng = rng or random.Random()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread = None
         self._in_flight = []
         # Whether events may wait out a backoff for want of an answer:
@@ -108,6 +111,7 @@ class OutboxSender:
         instead of after their lease.
         """
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -115,17 +119,29 @@ class OutboxSender:
                 outbox_obj.release(self.db, in_flight, db_utils.utcnow())
             self._thread = None
 
+    def wake(self):
+        """New events are committed: scan now (the conductor in this
+        process calls it), rather than at the next idle poll."""
+        self._wake.set()
+
     def _run(self):
         while not self._stop.is_set():
+            # NOTE: cleared before the scan: a wake during it is kept.
+            self._wake.clear()
             try:
                 self.drain_once()
             except Exception:
                 # A database hiccup costs one cycle, never the sender.
                 LOG.exception('Outbox cycle failed; trying again')
-            self._stop.wait(self._nova.outbox_poll_interval)
+            self._wake.wait(self._nova.outbox_poll_interval)
 
     def drain_once(self):
         """Send every due event, batch after batch; return a Summary."""
+        summary = self._drain()
+        self.metrics.outbox_summary(summary)
+        return summary
+
+    def _drain(self):
         if not self._nova.send_power_notifications:
             given_up = outbox_obj.give_up_pending(
                 self.db, DISABLED_REASON, db_utils.utcnow())
@@ -219,6 +235,7 @@ class OutboxSender:
             self._retry_warned_at = float('-inf')
         outbox_obj.record(self.db, now, delivered, undeliverable,
                           retries + forbidden)
+        self.metrics.delivered(delivered, now)
         if forbidden:
             self._forbidden(forbidden, hold)
         elif delivery.answered and self._forbidden_strikes:

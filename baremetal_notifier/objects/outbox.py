@@ -62,10 +62,11 @@ _retry_on_deadlock = oslo_db_api.wrap_db_retry(
 
 
 # One claimed row: ``attempts`` is the claimed value; ``previous`` holds
-# (attempts, next_attempt_at, last_error) as read, to undo the claim.
+# (attempts, next_attempt_at, last_error) as read, to undo the claim;
+# ``created_at`` is when the node's change committed (delivery lag).
 Claim = collections.namedtuple(
     'Claim', ['id', 'node_uuid', 'instance_uuid', 'tag', 'attempts',
-              'previous'])
+              'previous', 'created_at'], defaults=(None,))
 
 
 def enqueue_power_update(session, node_uuid, instance_uuid, power_state):
@@ -127,7 +128,7 @@ def _candidates(session, now, limit):
     query = (sa.select(OUTBOX.c.id, OUTBOX.c.node_uuid,
                        OUTBOX.c.instance_uuid, OUTBOX.c.tag,
                        OUTBOX.c.attempts, OUTBOX.c.next_attempt_at,
-                       OUTBOX.c.last_error)
+                       OUTBOX.c.last_error, OUTBOX.c.created_at)
              .join(per_instance, OUTBOX.c.id == per_instance.c.newest)
              .where(per_instance.c.busy == 0, _due(OUTBOX, now))
              .order_by(OUTBOX.c.id).limit(limit))
@@ -160,7 +161,8 @@ def _claim_row(session, row, lease_until, now):
         return None
     return Claim(row.id, row.node_uuid, row.instance_uuid, row.tag,
                  row.attempts + 1,
-                 (row.attempts, row.next_attempt_at, row.last_error))
+                 (row.attempts, row.next_attempt_at, row.last_error),
+                 row.created_at)
 
 
 def _release(session, claims, now):

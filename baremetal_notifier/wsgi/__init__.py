@@ -10,25 +10,28 @@ from oslo_config import cfg
 
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import deploy
+from baremetal_notifier import metrics
 from baremetal_notifier import policy
 from powerbridge import db
+from powerbridge import metrics as base_metrics
 from powerbridge import service
 
 PROJECT = 'baremetal-notifier'
 CONFIG_ENV = 'BAREMETAL_NOTIFIER_CONFIG_FILE'
 
 
-def load_app(conf, conductor=None, database=None):
+def load_app(conf, conductor=None, database=None, metrics=None):
     """Build the application from an already parsed ConfigOpts.
 
     :param conductor: the ConductorManager power actions go to.
     :param database: a Database to share with the conductor; one is built
         from ``[database]`` when not given.
+    :param metrics: the process's BaremetalMetrics (a private one if None).
     """
     if database is None:
         database = db.Database.from_conf(conf)
     return deploy.deploy(conf, database, policy.Enforcer(conf),
-                         conductor=conductor)
+                         conductor=conductor, metrics=metrics)
 
 
 def init_application(argv=None):
@@ -38,4 +41,13 @@ def init_application(argv=None):
         config_file = os.environ.get(CONFIG_ENV)
         argv = ['--config-file', config_file] if config_file else []
     service.load_config(conf, argv, PROJECT, baremetal_conf.register_opts)
-    return load_app(conf)
+    database = db.Database.from_conf(conf)
+    process_metrics = metrics.BaremetalMetrics()
+    process_metrics.watch_database(database)
+    try:
+        # NOTE: in each worker: under a multi-process server they share
+        # the port and each answers with the sum over all workers.
+        base_metrics.listen(conf, process_metrics)
+    except base_metrics.StartupError as exc:
+        service.fail(PROJECT, str(exc))
+    return load_app(conf, database=database, metrics=process_metrics)

@@ -5,6 +5,7 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from powerbridge import metrics
 from powerbridge import service
 from powerbridge import wsgi_server
 from compute_ext import conf as compute_conf
@@ -18,12 +19,12 @@ def main(argv=None):
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
-    app = wsgi.load_app(conf)
     try:
+        app = wsgi.load_app(conf, serve_metrics=True)
         server = wsgi_server.ServerThread(
             app, conf.api.host, conf.api.port, conf.api.wsgi_threads,
             wsgi_server.Limits.from_conf(conf.api))
-    except wsgi_server.StartupError as exc:
+    except (wsgi_server.StartupError, metrics.StartupError) as exc:
         service.fail('compute-ext-api', str(exc))
     server.start()
     LOG.info('Compute API listening on http://%s:%s/ (auth_strategy=%s)',

@@ -6,10 +6,12 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from powerbridge import db
+from powerbridge import metrics
 from powerbridge import service
 from powerbridge import wsgi_server
 from compute_ext.compute import agent as compute_agent
 from compute_ext import conf as compute_conf
+from compute_ext import metrics as compute_metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -19,7 +21,13 @@ def main(argv=None):
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, 'compute-ext', compute_conf.register_opts)
-    agent = compute_agent.ComputeAgent(conf, db.Database.from_conf(conf))
+    process_metrics = compute_metrics.ComputeMetrics()
+    try:
+        listener = metrics.listen(conf, process_metrics)
+    except metrics.StartupError as exc:
+        service.fail('compute-ext-compute', str(exc))
+    agent = compute_agent.ComputeAgent(conf, db.Database.from_conf(conf),
+                                       process_metrics)
     try:
         agent.start()
     except Exception as exc:
@@ -29,4 +37,6 @@ def main(argv=None):
         service.fail('compute-ext-compute', 'cannot start: %s' % reason)
     signals.wait()
     agent.stop()
+    if listener is not None:
+        listener.stop()
     return 0

@@ -11,6 +11,7 @@ from compute_ext.compute import hash_ring
 from compute_ext.compute import power_sync
 from compute_ext import context as compute_context
 from compute_ext import exception
+from compute_ext import metrics as compute_metrics
 from compute_ext.objects import services as service_obj
 from compute_ext import servicegroup
 
@@ -23,8 +24,9 @@ class ComputeAgent:
     its share of the nodes, carries out os-start/os-stop on them and runs
     the periodic power sync."""
 
-    def __init__(self, conf, db):
+    def __init__(self, conf, db, metrics=None):
         self.conf = conf
+        self.metrics = metrics or compute_metrics.ComputeMetrics()
         self.host = conf.host
         self.ctx = compute_context.admin_context(db)
         self.service = None
@@ -82,9 +84,15 @@ class ComputeAgent:
                  {'interval': conf.sync_power_state_interval,
                   'authority': conf.power_state_authority})
         # Nova's sync runs at start-up too (run_immediately).
-        tasks.append(periodic.Task('power-sync', self.power_sync.run,
+        tasks.append(periodic.Task('power-sync', self.sync_power_states,
                                    conf.sync_power_state_interval, 0))
         return tasks
+
+    def sync_power_states(self):
+        """One periodic power sync; returns {instance uuid: outcome}."""
+        outcomes = self.power_sync.run()
+        self.metrics.sync_done(outcomes)
+        return outcomes
 
     def refresh_ring(self):
         """Rebuild the ring and take over the instances of moved nodes."""

@@ -78,16 +78,19 @@ def apply(ctx, instance, tag):
     return False
 
 
-def handle_events(ctx, accepted):
+def handle_events(ctx, accepted, on_result=None):
     """Apply accepted power-update events, in order, in one transaction.
 
     ``accepted`` is a list of (instance, tag). As in Nova, an unknown tag
     is logged and skipped (the API has already answered 200 for it); a
     known one records the action (start/stop) with the caller's request
     id, user and project, and the compute's ``compute_power_update`` event
-    with result Success, no-op or not.
+    with result Success, no-op or not. ``on_result(tag, result)`` is told
+    each event's result ('applied', 'noop', 'invalid') once the
+    transaction has committed.
     """
     records = []
+    results = []
     with ctx.db.writer.using(ctx):
         for instance, tag in accepted:
             if not is_valid_tag(tag):
@@ -95,8 +98,10 @@ def handle_events(ctx, accepted):
                             'event %s. Skipping it.', tag,
                             {'name': EVENT_NAME, 'tag': tag,
                              'instance_uuid': instance.uuid})
+                results.append((tag, 'invalid'))
                 continue
-            apply(ctx, instance, tag)
+            applied = apply(ctx, instance, tag)
+            results.append((tag, 'applied' if applied else 'noop'))
             records.append({
                 'instance_uuid': instance.uuid, 'action': ACTIONS[tag],
                 'event': ACTION_EVENT, 'host': instance.host,
@@ -104,3 +109,6 @@ def handle_events(ctx, accepted):
                 'request_id': ctx.request_id, 'user_id': ctx.user_id,
                 'project_id': ctx.project_id})
         instance_actions.record_many(ctx, records)
+    if on_result is not None:
+        for tag, result in results:
+            on_result(tag, result)

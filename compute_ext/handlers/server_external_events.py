@@ -100,9 +100,17 @@ def create_events(req):
             result = 207
         elif event['name'] in _HANDLERS:
             recorded.append((event['name'], instance, event['tag']))
+    metrics = context.app_state(req).metrics
     # Network events are acknowledged only: as in Nova, they record no
     # instance action, and nothing here waits on them. The others are
     # handled in the order they came, so their actions are listed in it.
     for name, group in itertools.groupby(recorded, key=lambda r: r[0]):
-        _HANDLERS[name](ctx, [(inst, tag) for _name, inst, tag in group])
+        accepted = [(inst, tag) for _name, inst, tag in group]
+        if name == power_update.EVENT_NAME:
+            power_update.handle_events(ctx, accepted,
+                                       on_result=metrics.power_update)
+        else:
+            _HANDLERS[name](ctx, accepted)
+    for event in events:
+        metrics.event(event['name'], event.get('tag'), event['code'])
     return wsgi_wrapper.json_response({'events': events}, status=result)

@@ -45,9 +45,6 @@ DEMO_SETTINGS = dict(conductor_sync_interval=5, compute_sync_interval=30,
                      report_interval=2, service_down_time=10,
                      ring_refresh_interval=2)
 CLEAR = '\x1b[H\x1b[2J'
-# The view redraws every second; the outbox figures come from a command
-# run (an interpreter start), so they are refreshed less often.
-OUTBOX_MAX_AGE = 5.0
 
 
 def cli_examples(stack):
@@ -79,26 +76,37 @@ def _age(seconds):
     return '-' if seconds is None else '%.1f s' % seconds
 
 
-def render(snap, stack, lag, steps, started):
-    """The live view as a list of lines."""
-    box = snap.outbox
+def _n(value):
+    return '-' if value is None else '%d' % value
+
+
+def render(snap, figures, stack, lag, steps, started):
+    """The live view as a list of lines; ``figures`` are
+    observe.metric_figures (the services' /metrics endpoints)."""
+    f = figures
     summary = lag.summary()
     lines = [
         'powerbridge demo: %d nodes, up %.0f s (Ctrl-C stops everything)'
         % (len(stack.nodes), time.monotonic() - started),
-        '  conductor sync cycles: %d (every %d s)'
-        % (snap.cycles, stack.settings.conductor_sync_interval),
+        '  conductor sync cycles: %s (every %d s, mean %s)'
+        % (_n(f['cycles']), stack.settings.conductor_sync_interval,
+           _ms(f['cycle_mean'])),
         '  nodes in sync with their BMC and instance: %d/%d'
         % (snap.in_sync(stack.nodes), len(stack.nodes)),
-        '  power failures: %d' % len(snap.power_failures()),
-        '  events: %d pending (oldest %s), %d delivered, %d undeliverable, '
-        '%d superseded' % (box['pending'],
-                           _age(box['oldest_pending_age']),
-                           box['delivered'], box['undeliverable'],
-                           box['superseded']),
-        '  flip -> Compute API lag: p50 %s, p99 %s (%d samples)'
-        % (_ms(summary['p50']), _ms(summary['p99']), summary['count']),
-        '  compute services:',
+        '  power failures: %s' % _n(f['power_failures']),
+        '  events: %s pending (oldest %s), %s delivered, %s undeliverable, '
+        '%s superseded, %s retried; %s applied by the Compute API'
+        % (_n(f['pending']), _age(f['oldest_pending_age']),
+           _n(f['delivered']), _n(f['undeliverable']),
+           _n(f['superseded']), _n(f['retried']), _n(f['applied'])),
+        '  outbox delivery lag (node change -> Compute API): p50 %s, '
+        'p99 %s' % (_ms(f['delivery_lag_p50']), _ms(f['delivery_lag_p99'])),
+        '  flip -> Compute API lag, detection included: p50 %s, p99 %s '
+        '(%d samples)' % (_ms(summary['p50']), _ms(summary['p99']),
+                          summary['count']),
+        '  compute services: %s up, %s down (%s forced down), %s disabled'
+        % (_n(f['services_up']), _n(f['services_down']),
+           _n(f['services_forced_down']), _n(f['services_disabled'])),
     ]
     owned = snap.hosts_of_servers()
     for host in sorted(snap.services):
@@ -167,9 +175,10 @@ def run(conf, console):
         worker.start()
         try:
             while True:
-                snap = observer.snapshot(outbox_max_age=OUTBOX_MAX_AGE)
-                console.show(render(snap, stack, lag, script.steps,
-                                    started), header)
+                snap = observer.snapshot()
+                console.show(render(snap, observe.metric_figures(stack),
+                                    stack, lag, script.steps, started),
+                             header)
                 elapsed = time.monotonic() - started
                 if conf.once and not worker.is_alive():
                     break

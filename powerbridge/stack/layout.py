@@ -35,6 +35,9 @@ class Settings:
     compute_hosts: typing.Sequence[str] = ('compute-1', 'compute-2')
     # Bare metal side.
     conductor_sync_interval: int = 1
+    # [ipmi] min_command_interval: below the sync interval, so every
+    # cycle reads every BMC.
+    min_command_interval: float = 0.5
     force_power_state_during_sync: bool = False
     send_power_notifications: bool = True
     power_state_sync_max_retries: int = 3
@@ -54,6 +57,9 @@ class Settings:
     # SQLAlchemy URLs; SQLite files in the state directory when None.
     compute_db: typing.Optional[str] = None
     baremetal_db: typing.Optional[str] = None
+    # A Prometheus /metrics listener on each service (the demo's live
+    # view reads them).
+    metrics: bool = True
     # Extra options: {'baremetal'|'compute-api'|'compute': {section:
     # {option: value}}}, applied last.
     overrides: dict = dataclasses.field(default_factory=dict)
@@ -122,6 +128,20 @@ class Layout:
         self.clouds_yaml = os.path.join(root, 'clouds.yaml')
         self.compute_port = free_port()
         self.baremetal_port = free_port()
+        # name (baremetal-notifier, compute-ext-api or a compute host) ->
+        # port of its metrics listener.
+        self.metrics_ports = {
+            name: free_port() for name in
+            ['baremetal-notifier', 'compute-ext-api']
+            + list(settings.compute_hosts)}
+
+    def metrics_url(self, name):
+        """The /metrics URL of a process (see ``metrics_ports``)."""
+        return 'http://127.0.0.1:%d/metrics' % self.metrics_ports[name]
+
+    def _metrics_section(self, name):
+        return {'enabled': self.settings.metrics, 'host': '127.0.0.1',
+                'port': self.metrics_ports[name]}
 
     @property
     def compute_url(self):
@@ -176,6 +196,8 @@ class Layout:
             'api': {'host': '127.0.0.1', 'port': self.baremetal_port,
                     'auth_strategy': 'noauth'},
             'database': {'connection': self.baremetal_db},
+            'metrics': self._metrics_section('baremetal-notifier'),
+            'ipmi': {'min_command_interval': s.min_command_interval},
             'conductor': {
                 'sync_power_state_interval': s.conductor_sync_interval,
                 'force_power_state_during_sync':
@@ -207,6 +229,7 @@ class Layout:
             'api': {'host': '127.0.0.1', 'port': self.compute_port,
                     'auth_strategy': 'noauth2'},
             'database': {'connection': self.compute_db},
+            'metrics': self._metrics_section(host or 'compute-ext-api'),
             'baremetal': {'auth_type': 'none',
                           'endpoint_override': self.baremetal_url,
                           'api_retry_interval': 0.2},

@@ -2,10 +2,12 @@
 BMCs, the nodes, the instances, the compute services and the outbox.
 
 Everything comes through the public interfaces: the two APIs, the vBMC
-control API, the conductor's log, and for the outbox figures the
-operator's command ``baremetal-notifier-manage outbox status --format
-json``. That command is a whole interpreter start (about a second), so a
-snapshot reads the outbox only when asked, and may reuse recent figures.
+control API, the conductor's log, the services' Prometheus ``/metrics``
+endpoints (``metric_figures``, what the demo's live view shows), and for
+the outbox figures the operator's command ``baremetal-notifier-manage
+outbox status --format json``. That command is a whole interpreter start
+(about a second), so a snapshot reads the outbox only when asked, and may
+reuse recent figures.
 """
 
 import dataclasses
@@ -14,6 +16,10 @@ import statistics
 import threading
 import time
 
+from prometheus_client import parser
+import requests
+
+from powerbridge.stack.stack import COMPUTE_API
 from powerbridge.stack.stack import NOTIFIER
 
 # Nova's power_state integers for the two states a bare metal node has.
@@ -169,3 +175,78 @@ class LagTracker:
         return {'count': len(self.lags), 'p50': percentile(self.lags, 50),
                 'p99': percentile(self.lags, 99),
                 'mean': statistics.fmean(self.lags)}
+
+
+def scrape(url, timeout=2.0):
+    """The samples of a /metrics page as {(name, labels): value}, labels
+    a frozenset of pairs; {} when the endpoint does not answer (a
+    process stopped)."""
+    try:
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+    except requests.RequestException:
+        return {}
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in parser.text_string_to_metric_families(
+                response.text) for s in family.samples}
+
+
+def total(samples, name, **labels):
+    """Sum of the ``name`` samples whose labels include ``labels``; None
+    when there is none."""
+    wanted = set(labels.items())
+    found = [v for (n, got), v in samples.items()
+             if n == name and wanted <= got]
+    return sum(found) if found else None
+
+
+def bucket_quantile(q, samples, name):
+    """Prometheus' histogram_quantile over the ``name_bucket`` samples:
+    linear within the bucket the rank falls in; None without samples."""
+    buckets = sorted(
+        (float(dict(labels)['le']), value)
+        for (n, labels), value in samples.items() if n == name + '_bucket')
+    if not buckets or not buckets[-1][1]:
+        return None
+    rank = q * buckets[-1][1]
+    lower, below = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float('inf'):
+                return lower
+            if count == below:
+                return bound
+            return lower + (bound - lower) * (rank - below) / (count - below)
+        lower, below = bound, count
+    return lower
+
+
+def metric_figures(stack):
+    """What the demo's live view shows, read from the services' /metrics
+    endpoints. A figure is None while its process does not answer."""
+    bm = scrape(stack.layout.metrics_url(NOTIFIER))
+    api = scrape(stack.layout.metrics_url(COMPUTE_API))
+    cycle = 'baremetal_power_sync_cycle_duration_seconds'
+    cycles = total(bm, cycle + '_count')
+    events = 'baremetal_outbox_events_total'
+    lag = 'baremetal_outbox_delivery_lag_seconds'
+    figures = {
+        'cycles': cycles,
+        'cycle_mean': (total(bm, cycle + '_sum') / cycles
+                       if cycles else None),
+        'power_failures': total(bm, 'baremetal_nodes_power_failure'),
+        'pending': total(bm, 'baremetal_outbox_pending'),
+        'oldest_pending_age': total(
+            bm, 'baremetal_outbox_oldest_pending_age_seconds'),
+        'delivery_lag_p50': bucket_quantile(0.5, bm, lag),
+        'delivery_lag_p99': bucket_quantile(0.99, bm, lag),
+        'applied': total(api, 'compute_power_updates_total',
+                         result='applied'),
+    }
+    for result in ('delivered', 'undeliverable', 'superseded', 'retried'):
+        figures[result] = (total(bm, events, result=result) or 0
+                           if bm else None)
+    for status in ('up', 'down', 'forced_down', 'disabled'):
+        figures['services_' + status] = total(api, 'compute_services',
+                                              status=status)
+    return figures

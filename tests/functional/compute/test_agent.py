@@ -122,6 +122,8 @@ class Powerbridge(fixtures.Fixture):
             'conductor': {'sync_power_state_interval': 1,
                           'power_state_change_timeout': 40,
                           'heartbeat_interval': 1},
+            # Below the 1 s sync, so every cycle reads every BMC.
+            'ipmi': {'min_command_interval': 0.5},
             'nova': {'send_power_notifications':
                          self.send_power_notifications,
                      'auth_type': 'admin_token',
