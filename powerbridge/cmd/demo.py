@@ -1,6 +1,7 @@
 """powerbridge-demo: the whole product in one command.
 
     powerbridge-demo [--nodes N] [--duration S] [--once] [--state-dir D]
+                     [--keystone]
 
 Starts N virtual BMCs, ``baremetal-notifier``, ``compute-ext-api`` and two
 ``compute-ext-compute`` agents on SQLite, enrolls one node per BMC through
@@ -9,10 +10,18 @@ openstack CLI at it, and then shows a live view while a scripted scenario
 flips BMCs, stops and starts a server and forces a compute host down and
 up. Ctrl-C (or SIGTERM) stops every process.
 
+``--keystone`` puts the same stack behind a real Keystone (installed from
+the package index into a cached venv on first use): both APIs authenticate
+with keystonemiddleware, find each other through the catalog, and the
+demo prints the OS_* variables that drive the openstack CLI with a
+password.
+
 ``--once`` runs the scenario, prints a summary and exits 0 only when every
 step converged. ``--duration S`` ends the demo after S seconds.
 """
 
+import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -21,8 +30,10 @@ import time
 from oslo_config import cfg
 
 from powerbridge import stack as pb_stack
+from powerbridge.stack import keystone
 from powerbridge.stack import observe
 from powerbridge.stack import scenario as pb_scenario
+from powerbridge.stack import venvs
 
 PROG = 'powerbridge-demo'
 
@@ -35,6 +46,9 @@ cli_opts = [
     cfg.BoolOpt('once', default=False,
                 help='Run the scenario, print a summary and exit: 0 when '
                      'everything converged, 1 otherwise.'),
+    cfg.BoolOpt('keystone', default=False,
+                help='Run behind a real Keystone (password auth, service '
+                     'catalog) instead of the no-auth modes.'),
     cfg.StrOpt('state-dir',
                help='Directory for configs, logs and databases (kept '
                     'afterwards). Default: a temporary one, removed.'),
@@ -50,12 +64,24 @@ CLEAR = '\x1b[H\x1b[2J'
 OUTBOX_MAX_AGE = 5.0
 
 
+def keystone_hint(stack):
+    """OS_* lines for the cloud admin; the Bare Metal API's defaults want
+    a system-scoped admin, so its commands add --os-system-scope all."""
+    env = stack.cloud.os_env('admin')
+    return ['export %s=%s' % item for item in sorted(env.items())] + [
+        '# bare metal commands as the system admin: openstack '
+        '--os-system-scope all --os-project-name "" baremetal ...',
+        '# other users (password in %s): alice (member of demo), rita '
+        '(reader), olga (member of other)' % stack.layout.clouds_yaml]
+
+
 def cli_examples(stack):
     """Commands that work against the running demo, for the operator."""
     lay = stack.layout
     first = stack.nodes[0]
     host = stack.settings.compute_hosts[0]
-    return stack.cli_hint() + [
+    hint = keystone_hint(stack) if stack.cloud else stack.cli_hint()
+    return hint + [
         'openstack server list',
         'openstack server stop %s; openstack server start %s'
         % (first.instance_name, first.instance_name),
@@ -144,9 +170,44 @@ def _install_signal_handlers():
     signal.signal(signal.SIGTERM, _interrupt)
 
 
+def start_keystone(root, console):
+    """A started KeystoneServer under ``root``."""
+    console.out.write('Starting Keystone %s (the first run installs it '
+                      'into %s) ...\n' % (keystone.VERSION,
+                                          venvs.cache_root()))
+    console.out.flush()
+    venv, _ = keystone.ensure_venv()
+    server = keystone.KeystoneServer(root, venv)
+    try:
+        server.setup()
+        return server.start()
+    except BaseException:
+        server.stop()
+        raise
+
+
 def run(conf, console):
     settings = pb_stack.Settings(nodes=conf.nodes, **DEMO_SETTINGS)
     stack = pb_stack.Stack(root=conf.state_dir, settings=settings)
+    server = None
+    if conf.keystone:
+        try:
+            server = start_keystone(os.path.join(stack.root, 'keystone'),
+                                    console)
+        except venvs.VenvError as exc:
+            raise pb_stack.StackError('Keystone cannot be installed: %s'
+                                      % exc) from None
+        stack.settings = dataclasses.replace(stack.settings,
+                                             keystone=server)
+    try:
+        return _run(conf, console, stack)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(conf, console, stack):
+    settings = stack.settings
     console.out.write('Starting %d virtual BMCs, baremetal-notifier, '
                       'compute-ext-api and %d compute agents in %s ...\n'
                       % (conf.nodes, len(settings.compute_hosts),

@@ -6,6 +6,9 @@ import json
 import os
 import subprocess
 
+import fixtures
+import testtools
+
 from powerbridge.stack.process import find_script
 from tests.e2e import base
 from tests.fixtures import keystone as keystone_fixture
@@ -19,8 +22,12 @@ class KeystoneStackTestCase(base.StackTestCase):
     scenarios = [('sqlite', {'backend': 'sqlite'})]
 
     def setUp(self):
-        super().setUp()
+        # NOTE: Keystone first, then the test's timeout: the first test of
+        # a process may install and set up Keystone, which the timeout of
+        # one test was not meant to cover.
+        testtools.TestCase.setUp(self)
         self.keystone = self.useFixture(keystone_fixture.Keystone()).server
+        self.useFixture(fixtures.Timeout(base.TEST_TIMEOUT, gentle=True))
 
     def start_cloud(self, **settings):
         """A stack in Keystone's catalog; instances belong to alice in

@@ -189,7 +189,7 @@ class TestRoleMatrix(keystone_base.KeystoneStackTestCase):
         wrong = ['%s as %s: %s, expected %s' % (route, persona, got, want)
                  for route, row in observed.items()
                  for persona, got, want in zip(PERSONAS, row,
-                                               expected[route])
+                                               expected[route], strict=True)
                  if got != KNOWN_DIFFERENCES.get((route, persona), want)]
         self.assertEqual([], wrong, table)
 
