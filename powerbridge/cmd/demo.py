@@ -64,15 +64,18 @@ CLEAR = '\x1b[H\x1b[2J'
 OUTBOX_MAX_AGE = 5.0
 
 
+SYSTEM_SCOPE = ('env -u OS_PROJECT_NAME -u OS_PROJECT_DOMAIN_NAME '
+                'OS_SYSTEM_SCOPE=all ')
+
+
 def keystone_hint(stack):
-    """OS_* lines for the cloud admin; the Bare Metal API's defaults want
-    a system-scoped admin, so its commands add --os-system-scope all."""
+    """OS_* lines for the cloud admin (project admin)."""
     env = stack.cloud.os_env('admin')
     return ['export %s=%s' % item for item in sorted(env.items())] + [
-        '# bare metal commands as the system admin: openstack '
-        '--os-system-scope all --os-project-name "" baremetal ...',
-        '# other users (password in %s): alice (member of demo), rita '
-        '(reader), olga (member of other)' % stack.layout.clouds_yaml]
+        '# other users (passwords in %s): alice (member of demo), rita '
+        '(reader of demo), olga (member of other)' % stack.layout.clouds_yaml,
+        "# Ironic's node rules want a system-scoped admin: the bare metal "
+        'commands drop the project and ask for system scope']
 
 
 def cli_examples(stack):
@@ -80,7 +83,10 @@ def cli_examples(stack):
     lay = stack.layout
     first = stack.nodes[0]
     host = stack.settings.compute_hosts[0]
-    hint = keystone_hint(stack) if stack.cloud else stack.cli_hint()
+    if stack.cloud:
+        hint, bm = keystone_hint(stack), SYSTEM_SCOPE
+    else:
+        hint, bm = stack.cli_hint(), ''
     return hint + [
         'openstack server list',
         'openstack server stop %s; openstack server start %s'
@@ -89,8 +95,8 @@ def cli_examples(stack):
         'openstack compute service list --long',
         'openstack compute service set --down %s nova-compute' % host,
         'openstack compute service set --up %s nova-compute' % host,
-        'openstack baremetal node list',
-        'openstack baremetal node power off %s' % first.name,
+        bm + 'openstack baremetal node list',
+        bm + 'openstack baremetal node power off %s' % first.name,
         'baremetal-notifier-manage --config-file %s outbox status'
         % lay.config_path(pb_stack.NOTIFIER),
         '# logs: %s' % lay.logs,
