@@ -83,15 +83,20 @@ def cli_examples(stack):
     lay = stack.layout
     first = stack.nodes[0]
     host = stack.settings.compute_hosts[0]
+    server = first.instance_name
     if stack.cloud:
-        hint, bm = keystone_hint(stack), SYSTEM_SCOPE
+        # The servers are alice's (project demo): the admin lists every
+        # project's and names a server by its id.
+        hint, bm, listing = keystone_hint(stack), SYSTEM_SCOPE, \
+            'openstack server list --all-projects'
+        server = first.instance_uuid
     else:
-        hint, bm = stack.cli_hint(), ''
+        hint, bm, listing = stack.cli_hint(), '', 'openstack server list'
     return hint + [
-        'openstack server list',
+        listing,
         'openstack server stop %s; openstack server start %s'
-        % (first.instance_name, first.instance_name),
-        'openstack server event list %s' % first.instance_name,
+        % (server, server),
+        'openstack server event list %s' % server,
         'openstack compute service list --long',
         'openstack compute service set --down %s nova-compute' % host,
         'openstack compute service set --up %s nova-compute' % host,
