@@ -20,6 +20,7 @@ class KeystoneStackTestCase(base.StackTestCase):
     # SQLite only: the databases are covered by the other e2e tests; what
     # is new here is the identity side.
     scenarios = [('sqlite', {'backend': 'sqlite'})]
+    test_timeout = base.TEST_TIMEOUT
 
     def setUp(self):
         # NOTE: Keystone first, then the test's timeout: the first test of
@@ -27,7 +28,7 @@ class KeystoneStackTestCase(base.StackTestCase):
         # one test was not meant to cover.
         testtools.TestCase.setUp(self)
         self.keystone = self.useFixture(keystone_fixture.Keystone()).server
-        self.useFixture(fixtures.Timeout(base.TEST_TIMEOUT, gentle=True))
+        self.useFixture(fixtures.Timeout(self.test_timeout, gentle=True))
 
     def start_cloud(self, **settings):
         """A stack in Keystone's catalog; instances belong to alice in
