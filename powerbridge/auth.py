@@ -1,6 +1,7 @@
 """Authentication middleware: keystonemiddleware, or the test-only no-auth
 modes of Nova (noauth2) and Ironic (noauth)."""
 
+from keystoneauth1 import exceptions as ks_exc
 from keystonemiddleware import auth_token
 from oslo_log import log as logging
 import webob.dec
@@ -100,6 +101,12 @@ class NoAuthMiddleware(_Middleware):
         return self.application
 
 
+# keystoneauth's failures to reach Keystone at all (refused, timed out,
+# no version document).
+KEYSTONE_UNREACHABLE = (ks_exc.ConnectionError, ks_exc.RequestTimeout,
+                        ks_exc.DiscoveryFailure)
+
+
 class KeystoneAuth(_Middleware):
     """keystonemiddleware's auth_token, skipping version discovery paths."""
 
@@ -112,7 +119,17 @@ class KeystoneAuth(_Middleware):
     def __call__(self, environ, start_response):
         if environ.get('PATH_INFO', '') in self.unauthenticated_paths:
             return self.application(environ, start_response)
-        return self.protected(environ, start_response)
+        try:
+            return self.protected(environ, start_response)
+        except KEYSTONE_UNREACHABLE as exc:
+            # auth_token turns a refused validation into its own 503, but
+            # a timeout while it authenticates its service user escapes
+            # it; either way the caller is told to come back, at once.
+            LOG.warning('Keystone did not answer while authenticating a '
+                        'request: %s', type(exc).__name__)
+            return webob.exc.HTTPServiceUnavailable(
+                'The Keystone service is temporarily unavailable.')(
+                    environ, start_response)
 
 
 def auth_middleware(strategy, conf, unauthenticated_paths=()):

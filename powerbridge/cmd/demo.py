@@ -1,6 +1,7 @@
 """powerbridge-demo: the whole product in one command.
 
     powerbridge-demo [--nodes N] [--duration S] [--once] [--state-dir D]
+                     [--keystone]
 
 Starts N virtual BMCs, ``baremetal-notifier``, ``compute-ext-api`` and two
 ``compute-ext-compute`` agents on SQLite, enrolls one node per BMC through
@@ -9,10 +10,18 @@ openstack CLI at it, and then shows a live view while a scripted scenario
 flips BMCs, stops and starts a server and forces a compute host down and
 up. Ctrl-C (or SIGTERM) stops every process.
 
+``--keystone`` puts the same stack behind a real Keystone (installed from
+the package index into a cached venv on first use): both APIs authenticate
+with keystonemiddleware, find each other through the catalog, and the
+demo prints the OS_* variables that drive the openstack CLI with a
+password.
+
 ``--once`` runs the scenario, prints a summary and exits 0 only when every
 step converged. ``--duration S`` ends the demo after S seconds.
 """
 
+import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -21,8 +30,10 @@ import time
 from oslo_config import cfg
 
 from powerbridge import stack as pb_stack
+from powerbridge.stack import keystone
 from powerbridge.stack import observe
 from powerbridge.stack import scenario as pb_scenario
+from powerbridge.stack import venvs
 
 PROG = 'powerbridge-demo'
 
@@ -35,6 +46,9 @@ cli_opts = [
     cfg.BoolOpt('once', default=False,
                 help='Run the scenario, print a summary and exit: 0 when '
                      'everything converged, 1 otherwise.'),
+    cfg.BoolOpt('keystone', default=False,
+                help='Run behind a real Keystone (password auth, service '
+                     'catalog) instead of the no-auth modes.'),
     cfg.StrOpt('state-dir',
                help='Directory for configs, logs and databases (kept '
                     'afterwards). Default: a temporary one, removed.'),
@@ -47,21 +61,44 @@ DEMO_SETTINGS = dict(conductor_sync_interval=5, compute_sync_interval=30,
 CLEAR = '\x1b[H\x1b[2J'
 
 
+SYSTEM_SCOPE = ('env -u OS_PROJECT_NAME -u OS_PROJECT_DOMAIN_NAME '
+                'OS_SYSTEM_SCOPE=all ')
+
+
+def keystone_hint(stack):
+    """OS_* lines for the cloud admin (project admin)."""
+    env = stack.cloud.os_env('admin')
+    return ['export %s=%s' % item for item in sorted(env.items())] + [
+        '# other users (passwords in %s): alice (member of demo), rita '
+        '(reader of demo), olga (member of other)' % stack.layout.clouds_yaml,
+        "# Ironic's node rules want a system-scoped admin: the bare metal "
+        'commands drop the project and ask for system scope']
+
+
 def cli_examples(stack):
     """Commands that work against the running demo, for the operator."""
     lay = stack.layout
     first = stack.nodes[0]
     host = stack.settings.compute_hosts[0]
-    return stack.cli_hint() + [
-        'openstack server list',
+    server = first.instance_name
+    if stack.cloud:
+        # The servers are alice's (project demo): the admin lists every
+        # project's and names a server by its id.
+        hint, bm, listing = keystone_hint(stack), SYSTEM_SCOPE, \
+            'openstack server list --all-projects'
+        server = first.instance_uuid
+    else:
+        hint, bm, listing = stack.cli_hint(), '', 'openstack server list'
+    return hint + [
+        listing,
         'openstack server stop %s; openstack server start %s'
-        % (first.instance_name, first.instance_name),
-        'openstack server event list %s' % first.instance_name,
+        % (server, server),
+        'openstack server event list %s' % server,
         'openstack compute service list --long',
         'openstack compute service set --down %s nova-compute' % host,
         'openstack compute service set --up %s nova-compute' % host,
-        'openstack baremetal node list',
-        'openstack baremetal node power off %s' % first.name,
+        bm + 'openstack baremetal node list',
+        bm + 'openstack baremetal node power off %s' % first.name,
         'baremetal-notifier-manage --config-file %s outbox status'
         % lay.config_path(pb_stack.NOTIFIER),
         '# logs: %s' % lay.logs,
@@ -152,9 +189,44 @@ def _install_signal_handlers():
     signal.signal(signal.SIGTERM, _interrupt)
 
 
+def start_keystone(root, console):
+    """A started KeystoneServer under ``root``."""
+    console.out.write('Starting Keystone %s (the first run installs it '
+                      'into %s) ...\n' % (keystone.VERSION,
+                                          venvs.cache_root()))
+    console.out.flush()
+    venv, _ = keystone.ensure_venv()
+    server = keystone.KeystoneServer(root, venv)
+    try:
+        server.setup()
+        return server.start()
+    except BaseException:
+        server.stop()
+        raise
+
+
 def run(conf, console):
     settings = pb_stack.Settings(nodes=conf.nodes, **DEMO_SETTINGS)
     stack = pb_stack.Stack(root=conf.state_dir, settings=settings)
+    server = None
+    if conf.keystone:
+        try:
+            server = start_keystone(os.path.join(stack.root, 'keystone'),
+                                    console)
+        except venvs.VenvError as exc:
+            raise pb_stack.StackError('Keystone cannot be installed: %s'
+                                      % exc) from None
+        stack.settings = dataclasses.replace(stack.settings,
+                                             keystone=server)
+    try:
+        return _run(conf, console, stack)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run(conf, console, stack):
+    settings = stack.settings
     console.out.write('Starting %d virtual BMCs, baremetal-notifier, '
                       'compute-ext-api and %d compute agents in %s ...\n'
                       % (conf.nodes, len(settings.compute_hosts),

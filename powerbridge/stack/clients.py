@@ -1,8 +1,10 @@
 """HTTP clients of a Stack's two APIs, on keystoneauth1 like the services.
 
-The Compute API runs with ``noauth2``, so the token ``admin:admin`` makes
-every call an admin call (keystoneauth's admin_token plugin); the Bare
-Metal API runs with ``noauth`` (keystoneauth's none plugin).
+Without Keystone the Compute API runs with ``noauth2``, so the token
+``admin:admin`` makes every call an admin call (keystoneauth's admin_token
+plugin), and the Bare Metal API runs with ``noauth`` (keystoneauth's none
+plugin). Under Keystone both take a password session and find their API
+in the catalog (``from_session``).
 """
 
 import time
@@ -53,8 +55,21 @@ class ComputeClient(_Client):
             session, service_type='compute', endpoint_override=url,
             default_microversion=microversion))
 
+    @classmethod
+    def from_session(cls, session, region=None,
+                     microversion=COMPUTE_MICROVERSION):
+        """The Compute API the session's catalog names."""
+        client = cls.__new__(cls)
+        _Client.__init__(client, adapter.Adapter(
+            session, service_type='compute', interface='public',
+            region_name=region, default_microversion=microversion))
+        return client
+
     def servers(self):
-        return self.json('GET', '/servers/detail')['servers']
+        # Every project's: under Keystone the instances are not the
+        # admin project's.
+        return self.json('GET', '/servers/detail',
+                         params={'all_tenants': 1})['servers']
 
     def server(self, uuid):
         return self.json('GET', '/servers/%s' % uuid)['server']
@@ -93,6 +108,16 @@ class BaremetalClient(_Client):
         super().__init__(adapter.Adapter(
             session, service_type='baremetal', endpoint_override=url,
             default_microversion=microversion))
+
+    @classmethod
+    def from_session(cls, session, region=None,
+                     microversion=BAREMETAL_MICROVERSION):
+        """The Bare Metal API the session's catalog names."""
+        client = cls.__new__(cls)
+        _Client.__init__(client, adapter.Adapter(
+            session, service_type='baremetal', interface='public',
+            region_name=region, default_microversion=microversion))
+        return client
 
     def create_node(self, body):
         return self.json('POST', '/v1/nodes', json=body, expect=(201,))

@@ -63,6 +63,12 @@ class Settings:
     # Extra options: {'baremetal'|'compute-api'|'compute': {section:
     # {option: value}}}, applied last.
     overrides: dict = dataclasses.field(default_factory=dict)
+    # Who owns the placed instances (project and user ids).
+    instance_project: str = 'admin'
+    instance_user: str = 'admin'
+    # A started keystone.KeystoneServer: both APIs then run with
+    # auth_strategy = keystone and find each other through its catalog.
+    keystone: typing.Any = None
 
 
 def free_port(host='127.0.0.1'):
@@ -96,7 +102,9 @@ def write_config(path, sections):
     for section, options in sections.items():
         parser[section] = {key: _ini(value) for key, value in options.items()
                            if value is not None}
-    with open(path, 'w', encoding='utf-8') as handle:
+    # NOTE: 0600: under Keystone the files hold service passwords.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w', encoding='utf-8') as handle:
         parser.write(handle)
 
 
@@ -134,6 +142,8 @@ class Layout:
             name: free_port() for name in
             ['baremetal-notifier', 'compute-ext-api']
             + list(settings.compute_hosts)}
+        # A cloud.Cloud, set before create() when Keystone is in use.
+        self.cloud = None
 
     def metrics_url(self, name):
         """The /metrics URL of a process (see ``metrics_ports``)."""
@@ -194,7 +204,7 @@ class Layout:
                             logging.get_default_log_levels() + [
                                 CYCLE_LOGGER]},
             'api': {'host': '127.0.0.1', 'port': self.baremetal_port,
-                    'auth_strategy': 'noauth'},
+                    'auth_strategy': 'keystone' if self.cloud else 'noauth'},
             'database': {'connection': self.baremetal_db},
             'metrics': self._metrics_section('baremetal-notifier'),
             'ipmi': {'min_command_interval': s.min_command_interval},
@@ -206,14 +216,36 @@ class Layout:
                     s.power_state_sync_max_retries,
                 'power_state_change_timeout': 10,
                 'heartbeat_interval': 2},
-            'nova': {'send_power_notifications': s.send_power_notifications,
-                     'auth_type': 'admin_token',
-                     'endpoint': self.compute_url,
-                     'token': NOAUTH2_ADMIN_TOKEN,
-                     'timeout': 5,
-                     'retry_initial_delay': s.retry_initial_delay,
-                     'retry_max_delay': s.retry_max_delay},
+            'nova': dict(self._peer_auth('nova', {
+                'auth_type': 'admin_token', 'endpoint': self.compute_url,
+                'token': NOAUTH2_ADMIN_TOKEN}),
+                send_power_notifications=s.send_power_notifications,
+                timeout=5, retry_initial_delay=s.retry_initial_delay,
+                retry_max_delay=s.retry_max_delay),
+            **self._authtoken('ironic'),
         }, s.overrides.get('baremetal'))
+
+    def _peer_auth(self, user, without_keystone):
+        """A keystoneauth section: ``user``'s password and the catalog
+        (no endpoint override) under Keystone, else ``without_keystone``.
+        """
+        if self.cloud is None:
+            return without_keystone
+        return dict(self.cloud.service_auth_options(user),
+                    region_name=self.cloud.region,
+                    valid_interfaces='internal,public')
+
+    def _authtoken(self, user):
+        """[keystone_authtoken] as a deployment writes it, or nothing."""
+        if self.cloud is None:
+            return {}
+        return {'keystone_authtoken': dict(
+            self.cloud.service_auth_options(user),
+            www_authenticate_uri=self.cloud.auth_url,
+            region_name=self.cloud.region,
+            # Fail fast when Keystone does not answer (the default
+            # timeout is none, and three retries).
+            http_connect_timeout=3, http_request_max_retries=1)}
 
     def compute_sections(self, name, host=None):
         s = self.settings
@@ -227,12 +259,15 @@ class Layout:
                         'ring_refresh_interval': s.ring_refresh_interval,
                         'power_action_timeout': 20},
             'api': {'host': '127.0.0.1', 'port': self.compute_port,
-                    'auth_strategy': 'noauth2'},
+                    'auth_strategy':
+                        'keystone' if self.cloud else 'noauth2'},
             'database': {'connection': self.compute_db},
             'metrics': self._metrics_section(host or 'compute-ext-api'),
-            'baremetal': {'auth_type': 'none',
-                          'endpoint_override': self.baremetal_url,
-                          'api_retry_interval': 0.2},
+            'baremetal': dict(self._peer_auth('nova', {
+                'auth_type': 'none',
+                'endpoint_override': self.baremetal_url}),
+                api_retry_interval=0.2),
+            **self._authtoken('nova'),
         }
         _merge(sections, s.overrides.get('compute'))
         return _merge(sections, s.overrides.get(
@@ -240,6 +275,8 @@ class Layout:
 
     def write_clouds_yaml(self):
         """Clouds for the openstack CLI, as in clients.md."""
+        if self.cloud is not None:
+            return self._write_keystone_clouds_yaml()
         compute = self.compute_url
         clouds = {'clouds': {
             # Admin on the Compute API (noauth2), and the Bare Metal API.
@@ -263,3 +300,34 @@ class Layout:
         }}
         with open(self.clouds_yaml, 'w', encoding='utf-8') as handle:
             yaml.safe_dump(clouds, handle, default_flow_style=False)
+
+    def _write_keystone_clouds_yaml(self):
+        """One cloud per user, password auth, endpoints from the catalog:
+        ``powerbridge`` is admin in project admin (Compute API),
+        ``powerbridge-system`` admin with system scope (Bare Metal API,
+        whose defaults want a system-scoped admin)."""
+        def entry(user, system_scope=False):
+            env = self.cloud.os_env(user, system_scope)
+            auth = {'auth_url': env['OS_AUTH_URL'], 'username': user,
+                    'password': env['OS_PASSWORD'],
+                    'user_domain_name': env['OS_USER_DOMAIN_NAME']}
+            if system_scope:
+                auth['system_scope'] = 'all'
+            else:
+                auth.update(project_name=env['OS_PROJECT_NAME'],
+                            project_domain_name=env[
+                                'OS_PROJECT_DOMAIN_NAME'])
+            return {'auth_type': 'password', 'auth': auth,
+                    'identity_api_version': 3,
+                    'region_name': self.cloud.region,
+                    'interface': 'public'}
+        clouds = {'powerbridge': entry('admin'),
+                  'powerbridge-system': entry('admin', system_scope=True)}
+        for user in self.cloud.passwords:
+            if user != 'admin':
+                clouds['powerbridge-%s' % user] = entry(user)
+        fd = os.open(self.clouds_yaml, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o600)
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+            yaml.safe_dump({'clouds': clouds}, handle,
+                           default_flow_style=False)

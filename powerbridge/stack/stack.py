@@ -24,6 +24,7 @@ import time
 import requests
 
 from powerbridge.stack import clients
+from powerbridge.stack import cloud as stack_cloud
 from powerbridge.stack import layout as stack_layout
 from powerbridge.stack.process import find_script
 from powerbridge.stack.process import Process
@@ -112,8 +113,35 @@ class Stack:
         yield
         self.timings[name] = time.monotonic() - started
 
+    @property
+    def cloud(self):
+        """The Keystone cloud (a cloud.Cloud) or None."""
+        return self.layout.cloud
+
+    def _use_keystone(self):
+        """Users, roles and this stack's catalog entries in Keystone;
+        clients that authenticate with passwords."""
+        with self._step('keystone cloud'):
+            cloud = stack_cloud.populate(self.settings.keystone, {
+                'compute': self.layout.compute_url,
+                'baremetal': self.layout.baremetal_url})
+        self.layout.cloud = cloud
+        # The instances are alice's, in project demo.
+        self.settings = dataclasses.replace(
+            self.settings, instance_project=cloud.project_ids['demo'],
+            instance_user=cloud.user_ids['alice'])
+        self.layout.settings = self.settings
+        self.compute = clients.ComputeClient.from_session(
+            cloud.session('admin'), cloud.region)
+        # Ironic's node rules want a system-scoped admin (or the service
+        # role in the service project).
+        self.baremetal = clients.BaremetalClient.from_session(
+            cloud.session('admin', system_scope=True), cloud.region)
+
     def start(self):
         atexit.register(self.stop)
+        if self.settings.keystone is not None:
+            self._use_keystone()
         self._password = self.layout.create()
         self._define_processes()
         # The fleet needs no database: it starts while the schemas are made.
@@ -219,6 +247,7 @@ class Stack:
     # -- readiness ---------------------------------------------------------
 
     def url_of(self, name):
+        # GET / (version discovery) needs no token under either auth.
         return {NOTIFIER: self.layout.baremetal_url + '/',
                 COMPUTE_API: 'http://127.0.0.1:%d/'
                              % self.layout.compute_port}[name]
@@ -325,6 +354,8 @@ class Stack:
     def _place_share(self, nodes):
         pairs = ''.join('%s %s\n' % (n.instance_name, n.uuid) for n in nodes)
         self.manage('compute-ext-manage', COMPUTE_API, 'server', 'import',
+                    '--project', self.settings.instance_project,
+                    '--user', self.settings.instance_user,
                     '-', stdin=pairs, timeout=600)
 
     def node_of_instance(self, instance_uuid):

@@ -1,7 +1,13 @@
 """The no-auth modes: identity comes from the token (or is fixed), never
 from identity headers the client sent."""
 
+import socket
+import time
+
+from keystoneauth1 import loading as ks_loading
+from keystonemiddleware.auth_token import _opts as ksm_opts
 from keystonemiddleware.auth_token import _request as ksm_request
+from oslo_config import cfg
 import testscenarios
 import testtools
 import webob
@@ -90,3 +96,38 @@ class TestNoAuth(testtools.TestCase):
         self.assertEqual({'X-User-Id': 'noauth', 'X-Project-Id': 'noauth',
                           'X-Roles': 'admin,member,reader',
                           'X-Identity-Status': 'Confirmed'}, seen)
+
+
+class TestKeystoneUnreachable(testtools.TestCase):
+    """keystonemiddleware against a Keystone that accepts connections and
+    never answers: a 503 within its timeout, never an exception."""
+
+    def test_a_hung_keystone_is_a_quick_503(self):
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(8)  # accepted by the kernel, never answered
+        url = 'http://127.0.0.1:%d/v3' % listener.getsockname()[1]
+        conf = cfg.ConfigOpts()
+        conf([], default_config_files=[])
+        conf.register_opts(ksm_opts._OPTS, group='keystone_authtoken')
+        ks_loading.register_auth_conf_options(conf, 'keystone_authtoken')
+        conf.set_override('auth_type', 'password', 'keystone_authtoken')
+        conf.register_opts(ks_loading.get_auth_plugin_conf_options(
+            'password'), group='keystone_authtoken')
+        for name, value in (('auth_url', url), ('username', 'nova'),
+                            ('password', 'secret'),
+                            ('user_domain_name', 'Default'),
+                            ('project_name', 'service'),
+                            ('project_domain_name', 'Default'),
+                            ('www_authenticate_uri', url),
+                            ('http_connect_timeout', 1),
+                            ('http_request_max_retries', 0)):
+            conf.set_override(name, value, 'keystone_authtoken')
+        middleware = auth.auth_middleware('keystone', conf)(echo_identity)
+        started = time.monotonic()
+        response = call(middleware, '/v2.1/servers',
+                        **{'X-Auth-Token': 'a-token'})
+        self.assertEqual(503, response.status_int)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertNotIn('a-token', response.text)
