@@ -83,16 +83,21 @@ def canonical_uuid(value):
     return str(uuid.UUID(value))
 
 
+# No Content-Type, or a form: what Ironic takes for form arguments.
+_FORM_TYPES = ('', 'application/x-www-form-urlencoded', 'multipart/form-data')
+
+
 def read_body(req, schema, allow_empty=False):
     """The JSON body, validated without echoing values back.
 
-    Ironic reads a body sent without a Content-Type as form arguments it
-    does not expect: a 400 (its message quotes the body, this one does
-    not: it may hold a BMC password).
+    Ironic reads a body sent without a Content-Type (or as a form, which
+    is what HTTP libraries send by default) as form arguments it does not
+    expect: a 400 (its message quotes the body, this one does not: it may
+    hold a BMC password).
     """
     if allow_empty and not _raw_body(req):
         body = {}
-    elif not req.content_type and _raw_body(req):
+    elif req.content_type in _FORM_TYPES and _raw_body(req):
         raise exception.Invalid('Unexpected arguments: the request body has '
                                 'no Content-Type')
     else:

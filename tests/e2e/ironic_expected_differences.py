@@ -41,6 +41,13 @@ CLI = ("gap: the openstack CLI's node columns at 1.42 (the node fields "
        "above)")
 RC3 = 'gap: follows from N3 refused at create (resource_class)'
 
+ROOTLINKS = ('deliberate: the /v1 document links only what is served here '
+             '(no chassis, ports, portgroups, volume, lookup, heartbeat; '
+             'nothing above 1.42)')
+ROUTE2 = ('gap: DELETE /v1/nodes is 405 and an unknown node subpath 404 '
+          'here; Ironic answers 400 with its framework body and version '
+          'headers (README, not done yet)')
+
 # Key paths that recur (named by content where it helps).
 OUR_ERROR = frozenset({
     'error_message', 'error_message.debuginfo', 'error_message.faultcode',
@@ -449,4 +456,135 @@ EXPECTED_DIFFERENCES = {
      'ironic 0, ours 1'): NOVAF,
     ('cli node show --fields', 'keys',
      'ironic JSON {power_state, resource_class, uuid}, ours empty'): NOVAF,
+    ('v1 no version', 'keys',
+     KeyDiff(
+         frozenset(['chassis', 'chassis[].href', 'chassis[].rel', 'ports',
+                    'ports[].href', 'ports[].rel']),
+         frozenset())): ROOTLINKS,
+    ('v1 at 1.42', 'keys',
+     KeyDiff(
+         frozenset(['chassis', 'chassis[].href', 'chassis[].rel', 'heartbeat',
+                    'heartbeat[].href', 'heartbeat[].rel', 'lookup',
+                    'lookup[].href', 'lookup[].rel', 'portgroups',
+                    'portgroups[].href', 'portgroups[].rel', 'ports',
+                    'ports[].href', 'ports[].rel', 'volume', 'volume[].href',
+                    'volume[].rel']),
+         frozenset())): ROOTLINKS,
+    ('v1 latest', 'keys',
+     KeyDiff(
+         frozenset(['allocations', 'allocations[].href', 'allocations[].rel',
+                    'chassis', 'chassis[].href', 'chassis[].rel', 'conductors',
+                    'conductors[].href', 'conductors[].rel',
+                    'continue_inspection', 'continue_inspection[].href',
+                    'continue_inspection[].rel', 'deploy_templates',
+                    'deploy_templates[].href', 'deploy_templates[].rel',
+                    'events', 'events[].href', 'events[].rel', 'heartbeat',
+                    'heartbeat[].href', 'heartbeat[].rel', 'inspection_rules',
+                    'inspection_rules[].href', 'inspection_rules[].rel',
+                    'lookup', 'lookup[].href', 'lookup[].rel', 'portgroups',
+                    'portgroups[].href', 'portgroups[].rel', 'ports',
+                    'ports[].href', 'ports[].rel', 'runbooks',
+                    'runbooks[].href', 'runbooks[].rel', 'shards',
+                    'shards[].href', 'shards[].rel', 'volume', 'volume[].href',
+                    'volume[].rel']),
+         frozenset())): ROOTLINKS,
+    ('nodes at 1.43', 'keys',
+     KeyDiff(
+         frozenset(['nodes']),
+         frozenset(['error_message', 'error_message.code',
+                    'error_message.description', 'error_message.title']))):
+        VER,
+    ('power GET', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): I500,
+    ('power GET', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        I500,
+    ('power GET', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): I500,
+    ('power GET', 'keys',
+     KeyDiff(
+         frozenset(['error_message.debuginfo', 'error_message.faultcode',
+                    'error_message.faultstring']),
+         frozenset(['error_message.code', 'error_message.description',
+                    'error_message.title']))): I500,
+    ('405 DELETE nodes', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): ROUTE2,
+    ('405 DELETE nodes', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        ROUTE2,
+    ('405 DELETE nodes', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): ROUTE2,
+    ('405 DELETE nodes', 'keys',
+     KeyDiff(
+         frozenset(['error_message.debuginfo', 'error_message.faultcode',
+                    'error_message.faultstring']),
+         frozenset(['error_message.code', 'error_message.description',
+                    'error_message.title']))): ROUTE2,
+    ('unknown node subpath', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): ROUTE2,
+    ('unknown node subpath', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        ROUTE2,
+    ('unknown node subpath', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): ROUTE2,
+    ('unknown node subpath', 'keys',
+     KeyDiff(
+         frozenset(['error_message.debuginfo', 'error_message.faultcode',
+                    'error_message.faultstring']),
+         frozenset(['error_message.code', 'error_message.description',
+                    'error_message.title']))): ROUTE2,
+    ('chassis', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): NOSERVE,
+    ('chassis', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        NOSERVE,
+    ('chassis', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): NOSERVE,
+    ('chassis', 'keys',
+     KeyDiff(
+         frozenset(['chassis']),
+         frozenset(['error_message', 'error_message.code',
+                    'error_message.description', 'error_message.title']))):
+        NOSERVE,
+    ('ports', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): NOSERVE,
+    ('ports', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        NOSERVE,
+    ('ports', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): NOSERVE,
+    ('ports', 'keys',
+     KeyDiff(
+         frozenset(['ports']),
+         frozenset(['error_message', 'error_message.code',
+                    'error_message.description', 'error_message.title']))):
+        NOSERVE,
+    ('node ports', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): NOSERVE,
+    ('node ports', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        NOSERVE,
+    ('node ports', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): NOSERVE,
+    ('node ports', 'keys',
+     KeyDiff(
+         frozenset(['ports']),
+         frozenset(['error_message', 'error_message.code',
+                    'error_message.description', 'error_message.title']))):
+        NOSERVE,
+    ('node volume', 'version headers',
+     'X-OpenStack-Ironic-API-Minimum-Version: ironic 1.1, ours None'): NOSERVE,
+    ('node volume', 'version headers',
+     'X-OpenStack-Ironic-API-Maximum-Version: ironic present, ours None'):
+        NOSERVE,
+    ('node volume', 'version headers',
+     'X-OpenStack-Ironic-API-Version: ironic 1.42, ours None'): NOSERVE,
+    ('node volume', 'keys',
+     KeyDiff(
+         frozenset(['connectors', 'connectors[].href', 'connectors[].rel',
+                    'links', 'links[].href', 'links[].rel', 'targets',
+                    'targets[].href', 'targets[].rel']),
+         frozenset(['error_message', 'error_message.code',
+                    'error_message.description', 'error_message.title']))):
+        NOSERVE,
 }

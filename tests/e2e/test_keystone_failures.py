@@ -59,8 +59,8 @@ class TestKeystoneFailures(testtools.TestCase):
             processes.console_script('compute-ext-api')
             + ['--config-file', config],
             os.path.join(self.tmp, 'api.log')))
-        wait_for(lambda: processes._listening(api.popen, api.log_path,
-                                              'compute-ext-api'),
+        wait_for(lambda: processes.listening(api.popen, api.log_path,
+                                             'compute-ext-api'),
                  'compute-ext-api to listen', timeout=60)
         return api
 
