@@ -24,8 +24,9 @@ LOG = logging.getLogger(__name__)
 
 _NODE_FIELDS = ('uuid', 'power_state', 'instance_uuid', 'maintenance',
                 'provision_state')
-# Nodes a server may be placed on: 'available' ones are deployed (Nova's
-# Ironic driver sets them 'active'), adopted 'active' ones only associated.
+# Nodes a server may be placed on. Both are only associated: the server
+# records a workload the machine already runs, so nothing is deployed (a
+# real Ironic refuses to deploy a node that has no ports or image).
 _PLACEABLE = ('available', 'active')
 
 
@@ -136,8 +137,6 @@ def create_server(ctx, conf, client, name, node_ident, host=None,
         launched_at=db.utcnow())
     try:
         client.set_instance_uuid(node_uuid, instance.uuid)
-        if provision_state == 'available':
-            client.set_provision_state(node_uuid, 'active')
     except (baremetal.BaremetalAPIError, ValueError) as exc:
         _release(client, node_uuid, instance.uuid)
         _remove(ctx, instance)

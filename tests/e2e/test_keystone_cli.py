@@ -131,8 +131,17 @@ class TestKeystoneCloud(keystone_base.KeystoneStackTestCase):
         self.assertEqual('cli-node', bm('node', 'show', 'cli-node')['name'])
         if '/nodes/{node_ident}/states/provision' in \
                 baremetal_handler.ROUTE_DECLARATIONS:
-            bm_run('node', 'manage', 'cli-node')
-            bm_run('node', 'provide', 'cli-node')
+            # manage verifies the BMC: give cli-node one (through the API,
+            # so that no password goes on a command line).
+            bmc = stack.nodes[-1]
+            stack.baremetal.json('PATCH', '/v1/nodes/cli-node', json=[{
+                'op': 'add', 'path': '/driver_info', 'value': {
+                    'ipmi_address': '127.0.0.1',
+                    'ipmi_port': bmc.bmc_port,
+                    'ipmi_username': stack.settings.bmc_username,
+                    'ipmi_password': stack._password}}])
+            bm_run('node', 'manage', 'cli-node', '--wait', '60')
+            bm_run('node', 'provide', 'cli-node', '--wait', '60')
         node = stack.nodes[1]
         bm_run('node', 'power', 'off', node.uuid)
         self.wait_nodes({node.uuid: 'power off'})

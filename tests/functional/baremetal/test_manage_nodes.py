@@ -87,7 +87,8 @@ class ManageTest(testtools.TestCase):
                          'imported-2', lines[1])
         nodes = self.nodes()
         self.assertEqual(PASSWORD, nodes[0].driver_info['ipmi_password'])
-        self.assertEqual('available', nodes[1].provision_state)
+        # New nodes start as Ironic's do (1.11+): enrolled, to be managed.
+        self.assertEqual('enroll', nodes[1].provision_state)
         path = self.write('nodes.yaml', 'nodes:\n'
                           '  - {name: imported-3, driver: ipmi}\n')
         self.assertEqual(0, self.manage('node', 'import', path)[0])

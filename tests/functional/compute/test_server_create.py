@@ -211,8 +211,8 @@ class TestAgainstBaremetalAPI(testtools.TestCase):
                          (inst.node, inst.power_state, inst.host))
         shown = self.client.get_node(node.uuid)
         self.assertEqual(inst.uuid, shown['instance_uuid'])
-        # An available node is deployed, as Nova's Ironic driver does.
-        self.assertEqual('active', shown['provision_state'])
+        # Only associated, as in Ironic: the provision state is unchanged.
+        self.assertEqual('available', shown['provision_state'])
         # A second server cannot take the node.
         self.assertRaises(server_commands.CommandError,
                           server_commands.create_server, self.w.ctx,
