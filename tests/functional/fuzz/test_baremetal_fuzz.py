@@ -98,6 +98,10 @@ class TestBaremetalFuzz(testscenarios.WithScenarios, testtools.TestCase):
             self.fail('%d without Ironic\'s error body for %r: %r'
                       % (response.status_int, request, response.body[:200]))
         self.assertEqual(['error_message'], list(body), request)
+        if set(fault) == {'code', 'title', 'description'}:
+            # Ironic's framework body, for routing and version errors.
+            self.assertEqual(response.status_int, fault['code'], request)
+            return
         self.assertEqual({'faultstring', 'faultcode', 'debuginfo'},
                          set(fault), request)
         self.assertIsInstance(fault['faultstring'], str, request)
