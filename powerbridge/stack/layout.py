@@ -10,6 +10,7 @@ body; it is never on a command line.
 import configparser
 import dataclasses
 import os
+import random
 import secrets
 import socket
 import string
@@ -71,15 +72,45 @@ class Settings:
     keystone: typing.Any = None
 
 
+# Ports handed out by this process, so two stacks in one test worker
+# never get the same one.
+_HANDED_OUT = set()
+
+
+def _ephemeral_range():
+    """The kernel's range for port-0 binds (Linux default 32768-60999)."""
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as handle:
+            low, high = (int(part) for part in handle.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host='127.0.0.1'):
-    """A TCP port nobody listens on now (the kernel's pick for port 0).
+    """A TCP port nobody listens on now, outside the ephemeral range.
 
     The port is chosen once per stack and kept across restarts, because
-    the peers' config files name it.
+    the peers' config files name it.  It is taken below the kernel's
+    ephemeral range: a port the kernel picked for a port-0 bind could be
+    handed to another process (a vBMC control listener, a client
+    socket) between this choice and the service's own bind.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    low, _high = _ephemeral_range()
+    floor = 10000 if low > 12000 else 1024
+    rng = random.SystemRandom()
+    for _attempt in range(200):
+        port = rng.randrange(floor, low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise OSError('no free TCP port on %s below %d' % (host, low))
 
 
 def new_password():

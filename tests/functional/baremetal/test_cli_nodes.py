@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import urllib.request
 import testtools
 
 from baremetal_notifier.cmd import service
+from powerbridge.stack import layout
 from tests.fixtures import vbmc as vbmc_fixtures
 
 BIN = os.path.dirname(sys.executable)
@@ -28,12 +28,6 @@ PASSWORD = vbmc_fixtures.PASSWORD
 # Bounds on waiting for the service and for a power action to land.
 START_SECONDS = 30
 SETTLE_SECONDS = 30
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class CLINodesTest(testtools.TestCase):
@@ -47,7 +41,7 @@ class CLINodesTest(testtools.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix='bm-cli-')
         cls.fleet = vbmc_fixtures.FleetFixture(1)
         cls.fleet.setUp()
-        cls.port = free_port()
+        cls.port = layout.free_port()
         cls.endpoint = 'http://127.0.0.1:%d' % cls.port
         cls.conf_file = os.path.join(cls.tmp, 'baremetal.conf')
         cls.log_file = os.path.join(cls.tmp, 'baremetal.log')
