@@ -20,6 +20,7 @@ class Node(Base):
         sa.Index('nodes_maintenance_idx', 'maintenance'),
         sa.Index('nodes_resource_class_idx', 'resource_class'),
         sa.Index('nodes_provision_state_idx', 'provision_state'),
+        sa.Index('nodes_conductor_group_idx', 'conductor_group'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
@@ -49,6 +50,10 @@ class Node(Base):
     # JSON text: what the deployer (Nova's driver) records about the
     # instance; nothing here reads it.
     instance_info = sa.Column(sa.Text)
+    # Only live conductors of this group own the node (API 1.46); '' is
+    # the default group.
+    conductor_group = sa.Column(sa.String(255), nullable=False, default='',
+                                server_default='')
     created_at, updated_at = db.timestamp_columns()
 
 
@@ -78,6 +83,8 @@ class Conductor(Base):
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
     hostname = sa.Column(sa.String(255), nullable=False)
     online = sa.Column(sa.Boolean, nullable=False, default=True)
+    conductor_group = sa.Column(sa.String(255), nullable=False, default='',
+                                server_default='')
     created_at, updated_at = db.timestamp_columns()
 
 

@@ -202,3 +202,20 @@ class TestMigrationWalk(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual(('available', None), tuple(row))
         with self.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM nodes WHERE uuid = 'n1'"))
+
+    def _check_0004_conductor_groups(self):
+        tables = snapshot(self.engine)
+        self.assertIn('conductor_group', tables['nodes']['columns'])
+        self.assertIn('conductor_group', tables['conductors']['columns'])
+        # Rows stored before groups existed join the default group ''.
+        self._insert('nodes', uuid='n4', driver='ipmi', maintenance=False,
+                     power_sync_failures=0, provision_state='enroll')
+        self._insert('conductors', hostname='c4', online=True)
+        self.assertEqual(('',), tuple(self._select(
+            "SELECT conductor_group FROM nodes WHERE uuid = 'n4'")))
+        self.assertEqual(('',), tuple(self._select(
+            "SELECT conductor_group FROM conductors WHERE hostname = 'c4'")))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM nodes WHERE uuid = 'n4'"))
+            conn.execute(sa.text(
+                "DELETE FROM conductors WHERE hostname = 'c4'"))
