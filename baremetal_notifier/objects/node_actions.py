@@ -63,6 +63,7 @@ class Action:
     timeout: typing.Optional[float]
     status: str
     conductor: typing.Optional[str]
+    last_error: typing.Optional[str] = None
     conductor_group: typing.Optional[str] = None
     reservation: typing.Optional[str] = None
     node_exists: bool = True
@@ -70,7 +71,8 @@ class Action:
 
 _COLUMNS = (ACTIONS.c.id, ACTIONS.c.node_uuid, ACTIONS.c.kind,
             ACTIONS.c.target, ACTIONS.c.timeout, ACTIONS.c.status,
-            ACTIONS.c.conductor, NODES.c.conductor_group,
+            ACTIONS.c.conductor, ACTIONS.c.last_error,
+            NODES.c.conductor_group,
             NODES.c.reservation, NODES.c.id.is_not(None))
 
 
