@@ -16,6 +16,7 @@ from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import locks as locks_mod
 from baremetal_notifier.db import models
 from baremetal_notifier.drivers import base
+from baremetal_notifier import exception
 from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import node_power
 from powerbridge import db
@@ -144,8 +145,8 @@ class TestClaimAndExecute(QueueTestCase):
 
     def test_a_refused_request_leaves_nothing(self):
         node = self.cf.add_node(provision_state='clean wait')
-        self.assertRaises(Exception, self.api.change_node_power_state, None,
-                          node, ON)
+        self.assertRaises(exception.InvalidStateRequested,
+                          self.api.change_node_power_state, None, node, ON)
         row = self.cf.node(node)
         self.assertEqual((None, None), (row['reservation'],
                                         row['target_power_state']))
