@@ -141,17 +141,27 @@ class ActionQueue:
             return 0
         self.ownership.refresh()
         live = self.ownership.live_hosts()
+        newest = {action.node_uuid: action.id for action in actions}
         started = 0
         for action in actions:
             if self._stop.is_set():
                 break
             if not action.node_exists:
-                self._fail_lost(action)
+                self._fail_lost(action, 'the node was deleted')
                 continue
             if not self.ownership.owns(action.node_uuid,
                                        action.conductor_group):
                 continue
             if action.status == node_actions.QUEUED:
+                # NOTE: read in one statement with the row: a queued row
+                # whose node is no longer reserved for the queue (someone
+                # released it by hand), or that a later request for the
+                # same node followed, can never be claimed rightly.
+                if (action.reservation != node_actions.QUEUE_HOLDER
+                        or newest[action.node_uuid] != action.id):
+                    self._fail_lost(action, "the node's reservation for "
+                                            'the queue was released')
+                    continue
                 if self.pool.in_flight >= self.pool.size:
                     continue  # every worker busy: the rows wait
                 started += self._claim(action)
@@ -210,12 +220,12 @@ class ActionQueue:
             LOG.error('Node %s: action %s failed: %s', action.node_uuid,
                       action.id, error)
 
-    def _fail_lost(self, action):
+    def _fail_lost(self, action, why):
         if action.status == node_actions.QUEUED and \
-                node_actions.fail_unclaimable(self.ctx, action,
-                                              'the node was deleted'):
-            LOG.warning('Action %s dropped: node %s no longer exists',
-                        action.id, action.node_uuid)
+                node_actions.fail_unclaimable(self.ctx, action, why):
+            LOG.warning('Action %s (%s %s) of node %s dropped: %s',
+                        action.id, action.kind, action.target,
+                        action.node_uuid, why)
 
     def _purge(self):
         now = time.monotonic()

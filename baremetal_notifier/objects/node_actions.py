@@ -194,7 +194,8 @@ def finish(session, action_id, host, error=None):
 
 
 def fail_unclaimable(ctx, action, error):
-    """A queued row no conductor can claim (its node is gone)."""
+    """A queued row no conductor can claim (its node is gone, or no
+    longer reserved for it)."""
     with ctx.db.writer.using(ctx) as session:
         return _step(session, action.id, {
             'status': FAILED, 'last_error': error,

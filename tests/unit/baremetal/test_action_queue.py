@@ -160,6 +160,21 @@ class TestClaimAndExecute(QueueTestCase):
         self.assertEqual(node_actions.FAILED, self.status(action_id))
 
 
+    def test_a_row_whose_reservation_was_released_is_dropped(self):
+        # An operator (or a cleanup) released the node by hand; a later
+        # request was accepted: only that one runs, the first is dropped.
+        node = self.cf.add_node(power_state=OFF)
+        lost = self.api.change_node_power_state(None, node, ON)
+        self.cf.update_node(node, reservation=None, target_power_state=None)
+        later = self.api.change_node_power_state(None, node, OFF)
+        self.assertEqual(1, self.conductor.queue.run_once())
+        self.assertEqual(0, self.conductor.actions.wait(WAIT))
+        self.assertEqual((node_actions.FAILED, node_actions.DONE),
+                         (self.status(lost), self.status(later)))
+        self.assertEqual([('set', node, OFF)], self.sets(node))
+        self.assertIsNone(self.cf.node(node)['reservation'])
+
+
 class TestDeadConductor(QueueTestCase):
 
     def test_claimed_but_not_started_is_queued_again_and_run_once(self):
