@@ -28,6 +28,7 @@ import types
 
 import webob.dec
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier import context
 from baremetal_notifier import fault_wrap
 from baremetal_notifier import handler
@@ -58,8 +59,10 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
            metrics=None):
     """Wrap the route table in the middleware tuple.
 
-    :param conductor: the in-process conductor power actions go to; without
-        one they answer 503.
+    :param conductor: the in-process conductor power and provision actions
+        are handed to (it queues them and starts those of its own nodes at
+        once); without one they are queued for the conductor processes
+        sharing the database.
     :param auth_middleware: an ``app -> app`` factory replacing the one
         ``[api] auth_strategy`` names (tests that play keystonemiddleware).
     :param metrics: the process's BaremetalMetrics (a private one if None).
@@ -68,6 +71,9 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
         auth_middleware = auth.auth_middleware(
             conf.api.auth_strategy, conf,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
+    if conductor is None:
+        # API only: actions go to the queue, for the conductors' polls.
+        conductor = action_api.ActionAPI(db)
     state = types.SimpleNamespace(conf=conf, conductor=conductor)
     metrics = metrics or metrics_mod.BaremetalMetrics()
     router = handler.make_app()

@@ -63,7 +63,8 @@ def build_workers(conf, database, driver, metrics=None):
     manager = optional_module(CONDUCTOR_MODULE)
     if manager is None:
         LOG.error('%s is not installed: the API serves, but there is no '
-                  'power sync and power actions answer 503', CONDUCTOR_MODULE)
+                  'power sync, and power actions wait for a conductor '
+                  'process', CONDUCTOR_MODULE)
         conductor = None
     else:
         conductor = manager.ConductorManager(conf, database, driver,

@@ -62,6 +62,40 @@ class NodeLocks:
                                            host=holder[0] or 'unknown')
             self._held.add(node_uuid)
 
+    def take(self, node_uuid, holder, claim):
+        """Take a lock left for this host by ``holder`` (the action
+        queue's reservation): reservation ``holder`` -> host, in one
+        transaction with ``claim(session)``; when either does not match,
+        neither is written. Returns True when the lock is ours."""
+        with self._mutex:
+            if node_uuid in self._held:
+                return False
+            try:
+                with self.ctx.db.writer.using(self.ctx) as session:
+                    if not db.conditional_update(
+                            session, NODES, {'reservation': self.host},
+                            uuid=node_uuid, reservation=holder):
+                        return False
+                    if not claim(session):
+                        raise _GiveUp()
+            except _GiveUp:
+                return False
+            self._held.add(node_uuid)
+            return True
+
+    def hand_back(self, node_uuid, holder, unclaim):
+        """The reverse of take(): reservation host -> ``holder``, in one
+        transaction with ``unclaim(session)``."""
+        with self._mutex:
+            if node_uuid not in self._held:
+                return
+            with self.ctx.db.writer.using(self.ctx) as session:
+                if db.conditional_update(
+                        session, NODES, {'reservation': holder},
+                        uuid=node_uuid, reservation=self.host):
+                    unclaim(session)
+            self._held.discard(node_uuid)
+
     def acquire_many(self, node_uuids):
         """Reserve what is free among ``node_uuids``; returns those taken.
 
@@ -143,6 +177,10 @@ class NodeLocks:
         """After clear_stale: this process holds nothing any more."""
         with self._mutex:
             self._held.clear()
+
+
+class _GiveUp(Exception):
+    """Rolls back a take() whose claim did not match."""
 
 
 class LockedBatch:

@@ -10,12 +10,15 @@ import threading
 import futurist
 from oslo_log import log as logging
 
+from baremetal_notifier.conductor import action_api
+from baremetal_notifier.conductor import action_queue
 from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import locks
 from baremetal_notifier.conductor import power_actions
 from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.conductor import provisioning
 from baremetal_notifier.conductor import recovery
+from baremetal_notifier.conductor import single_owner
 from baremetal_notifier.conductor import workers
 from baremetal_notifier import context
 from baremetal_notifier import metrics as metrics_mod
@@ -49,9 +52,12 @@ class ConductorManager:
         BMCs; by default the IPMI retry budget (default_deadline).
     :param metrics: the process's BaremetalMetrics (a private one if
         None); the conductor's own gauges are served from it.
+    :param ownership: which nodes this host owns (refresh, owns,
+        live_hosts); by default every node (a single conductor).
     """
 
-    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None):
+    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None,
+                 ownership=None):
         self.conf = conf
         self.db = db
         self.driver = driver
@@ -82,6 +88,16 @@ class ConductorManager:
             self.metrics, self._events_written)
         self.provisioning = provisioning.Provisioning(
             conf, self.ctx, driver, self.locks, self._action_pool, deadline)
+        if ownership is None:
+            ownership = single_owner.SingleOwnership(
+                self.ctx, self.host,
+                getattr(group, 'conductor_group', ''), conf)
+        self.queue = action_queue.ActionQueue(
+            conf, self.ctx, self.locks, ownership, self._action_pool,
+            self.actions, self.provisioning)
+        # What the API of this process accepts goes to the database, and
+        # to this conductor at once.
+        self.api = action_api.ActionAPI(db, offer=self.queue.offer)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
@@ -98,6 +114,10 @@ class ConductorManager:
 
     def start(self):
         """Clean up after a previous run of this host, then start working."""
+        # NOTE: before clear_stale: a request the previous run claimed
+        # but never started is queued again while this host still holds
+        # its node.
+        self.queue.recover_own()
         aborted, released = locks.clear_stale(self.ctx, self.host)
         self.locks.forget_all()
         if released:
@@ -121,6 +141,7 @@ class ConductorManager:
                           group.power_failure_recovery_interval,
                           group.power_failure_recovery_interval),
         ]).start()
+        self.queue.start()
         guard = self.conf.ipmi.min_command_interval
         if group.sync_power_state_interval and \
                 guard > group.sync_power_state_interval:
@@ -139,6 +160,7 @@ class ConductorManager:
         ``timeout``, by default power_state_change_timeout), then release
         every lock of this host and stop the driver."""
         self._stopping.set()
+        self.queue.stop()
         if self._periodics is not None:
             self._periodics.stop(timeout=0)
         if timeout is None:
@@ -149,6 +171,7 @@ class ConductorManager:
                         'they are recorded as aborted', left)
         self._action_pool.shutdown(wait=False)
         self._sync_pool.shutdown(wait=False)
+        self.queue.recover_own()
         if self._periodics is not None:
             self._periodics.stop()
             self._periodics = None
@@ -176,24 +199,22 @@ class ConductorManager:
             return self.recovery.run()
 
     def change_node_power_state(self, ctx, node_uuid, target, timeout=None):
-        """Start a power action (Ironic's conductor RPC of that name).
+        """Accept a power action (Ironic's conductor RPC of that name):
+        the node is reserved and its target set when this returns, and
+        the action is started here if this host owns the node.
 
-        Takes the node's lock, sets target_power_state ('power on' for a
-        reboot) and returns while a worker performs the action.
-
-        :param ctx: the caller's request context; the action runs in the
-            conductor's own, as it outlives the request.
         :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InvalidParameterValue, NoFreeConductorWorker.
+            InvalidParameterValue.
         """
-        self.actions.change_node_power_state(node_uuid, target, timeout)
+        return self.api.change_node_power_state(ctx, node_uuid, target,
+                                                timeout)
 
     def do_provisioning_action(self, ctx, node_uuid, event):
-        """Start a provision state change (Ironic's do_provisioning_action
+        """Accept a provision state change (Ironic's do_provisioning_action
         and do_node_tear_down): ``event`` is the state machine's name
         ('manage', 'provide', 'adopt', 'deploy', 'rebuild', 'delete').
 
         :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InvalidParameterValue, NoFreeConductorWorker.
+            InvalidParameterValue.
         """
-        self.provisioning.do_provisioning_action(node_uuid, event)
+        return self.api.do_provisioning_action(ctx, node_uuid, event)

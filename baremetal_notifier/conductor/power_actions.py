@@ -1,26 +1,25 @@
 """Power actions requested through the API: Ironic's change_node_power_state.
 
-The request takes the node's exclusive lock, sets ``target_power_state``
-and returns at once (the API answers 202). A worker performs the action,
-verifies it, writes the result and the power-update event in one
-transaction, and only then releases the lock; the sync skips the node
-meanwhile because its target is set.
+The API process reserved the node, set ``target_power_state`` and queued
+the action (conductor/action_api.py); the owning conductor's action queue
+claims it, moving the reservation to its host, and starts it here. A
+worker performs the action, verifies it, writes the result, the
+power-update event and the end of the queued action in one transaction,
+and only then releases the lock; the sync skips the node meanwhile
+because it is reserved.
 """
 
 import threading
 
-import futurist
 from futurist import waiters
 from oslo_log import log as logging
 
 from baremetal_notifier.drivers import base
 from baremetal_notifier import exception
+from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import node_power
 
 LOG = logging.getLogger(__name__)
-
-# Ironic refuses power actions while a node is being cleaned.
-_REFUSED_PROVISION_STATES = ('cleaning', 'clean wait')
 
 
 class PowerActions:
@@ -42,71 +41,65 @@ class PowerActions:
     def host(self):
         return self.locks.host
 
-    def change_node_power_state(self, node_uuid, target, timeout=None):
-        """Start ``target`` on the node; returns once the action runs.
+    def start(self, action):
+        """Start a claimed action (node_actions.Action, its node locked by
+        this host) on a worker; returns its future.
 
-        :raises NodeNotFound: no such node.
-        :raises InvalidStateRequested: a target the driver cannot do, or a
-            node being cleaned.
-        :raises InvalidParameterValue: a bad timeout or driver_info.
-        :raises NodeLocked: another action or conductor holds the node.
-        :raises NoFreeConductorWorker: the worker pool refused the action.
+        :raises futurist.RejectedSubmission: every worker is busy.
+        :raises RuntimeError: the pool was shut down (conductor stopping).
         """
-        if target not in base.POWER_ACTIONS:
-            node = node_power.get_node(self.ctx, node_uuid)
-            raise exception.InvalidStateRequested(
-                action=target, node=node_uuid, state=node.power_state)
-        if timeout is not None and (isinstance(timeout, bool) or not
-                                    isinstance(timeout, (int, float))
-                                    or timeout <= 0):
-            raise exception.InvalidParameterValue(
-                err='timeout must be a positive number of seconds')
-        timeout = timeout or self.conf.conductor.power_state_change_timeout
-        self.locks.acquire(node_uuid)
-        try:
-            node = node_power.get_node(self.ctx, node_uuid)
-            if node.provision_state in _REFUSED_PROVISION_STATES:
-                raise exception.InvalidStateRequested(
-                    action=target, node=node_uuid,
-                    state=node.provision_state)
-            try:
-                bmc = node.bmc_target()
-            except base.InvalidDriverInfo as exc:
-                raise exception.InvalidParameterValue(err=str(exc)) from None
-            node_power.start_power_action(self.ctx, self.host, node_uuid,
-                                          base.expected_state(target))
-        except BaseException:
-            self.locks.release(node_uuid)
-            raise
-        try:
-            future = self.pool.submit(self._run, node, bmc, target, timeout)
-        except (futurist.RejectedSubmission, RuntimeError) as exc:
-            # NOTE: a full pool, or one shut down by a stopping conductor.
-            # Ironic's power_state_error_handler: undo the target (else
-            # the sync skips the node forever) and release the lock.
-            LOG.warning('No free conductor workers available to perform '
-                        "power action '%s' on node %s (%s)", target,
-                        node_uuid, exc)
-            self._finish(node, None, target,
-                         'No free conductor workers available')
-            raise exception.NoFreeConductorWorker() from None
-        except BaseException:
-            self._finish(node, None, target,
-                         'Could not start the power action')
-            raise
+        future = self.pool.submit(self._run_action, action)
         with self._running_lock:
             self._running.add(future)
         future.add_done_callback(self._forget_future)
+        return future
+
+    def _run_action(self, action):
+        """Worker: the checks the row needs under the lock, then _run."""
+        node_uuid, target = action.node_uuid, action.target
+        if not node_actions.mark_running(self.ctx, action.id, self.host):
+            # Taken back by another conductor, which took this host for
+            # dead: the BMC was not touched, the row is not ours.
+            LOG.warning('Node %s: power action %s is no longer held by %s',
+                        node_uuid, action.id, self.host)
+            self.locks.release(node_uuid)
+            return
+        try:
+            node = node_power.get_node(self.ctx, node_uuid)
+        except exception.NodeNotFound:
+            self._record_only(action.id, 'node not found')
+            self.locks.release(node_uuid)
+            return
+        try:
+            bmc = node.bmc_target()
+        except base.InvalidDriverInfo as exc:
+            self._finish(node, None, target, str(exc), action.id)
+            return
+        # NOTE: again under this host's lock: a request taken back from a
+        # dead conductor may have lost its target to that one's cleanup.
+        node_power.start_power_action(self.ctx, self.host, node_uuid,
+                                      base.expected_state(target))
+        timeout = (action.timeout or
+                   self.conf.conductor.power_state_change_timeout)
         LOG.info("Node %(node)s: power action '%(target)s' started "
                  "(timeout %(timeout)s s)", {'node': node_uuid,
                                              'target': target,
                                              'timeout': timeout})
+        self._run(node, bmc, target, timeout, action.id)
+
+    def _record_only(self, action_id, error):
+        try:
+            with self.ctx.db.writer.using(self.ctx) as session:
+                node_actions.finish(session, action_id, self.host, error)
+        except Exception:
+            LOG.exception('Could not record the end of action %s',
+                          action_id)
 
     def _forget_future(self, future):
         with self._running_lock:
             self._running.discard(future)
 
-    def _run(self, node, bmc, target, timeout):
+    def _run(self, node, bmc, target, timeout, action_id):
         """Worker: the action itself, under the lock taken by the request."""
         expected = base.expected_state(target)
         state = error = None
@@ -127,13 +120,17 @@ class PowerActions:
             error = ("Failed to change power state to '%s' by '%s'. "
                      'Error: %s' % (expected, target, error))
             LOG.error('Node %s: %s', node.uuid, error)
-        self._finish(node, state, target, error)
+        self._finish(node, state, target, error, action_id)
 
-    def _finish(self, node, state, target, error):
+    def _finish(self, node, state, target, error, action_id):
         try:
-            node_power.finish_power_action(
-                self.ctx, self.host, node, state,
-                base.expected_state(target), error)
+            # One transaction: the node's result and the end of its queued
+            # action commit together (finish_power_action joins it).
+            with self.ctx.db.writer.using(self.ctx) as session:
+                node_actions.finish(session, action_id, self.host, error)
+                node_power.finish_power_action(
+                    self.ctx, self.host, node, state,
+                    base.expected_state(target), error)
             self.events_written()
         except Exception:
             LOG.exception('Could not record the power action on node %s',

@@ -1,10 +1,11 @@
 """Provision actions: the part of Ironic's node lifecycle a power-managing
 service carries out (do_provisioning_action, do_node_tear_down).
 
-``decide()`` says what an event does to a node in a state; the rest takes
-the node's lock, decides again on the row read under it, and either
-writes the new state at once or starts a worker for the part that talks
-to the BMC:
+``decide()`` says what an event does to a node in a state. The API process
+decides on the row it reserved (conductor/action_api.py) and either writes
+the new state at once or writes the transient state and queues the part
+that talks to the BMC, which the owning conductor's action queue starts
+here, on a worker:
 
 - manage from enroll: 'verifying' while the BMC's power state is read
   (Ironic's credential check), then 'manageable' with that state, or
@@ -21,11 +22,11 @@ to the BMC:
 
 import dataclasses
 
-import futurist
 from oslo_log import log as logging
 
 from baremetal_notifier.drivers import base
 from baremetal_notifier import exception
+from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import node_power
 from baremetal_notifier.objects import node_provision
 from baremetal_notifier import states
@@ -101,60 +102,45 @@ class Provisioning:
     def host(self):
         return self.locks.host
 
-    def do_provisioning_action(self, node_uuid, event):
-        """Carry out ``event`` (an Ironic event name) on the node.
+    def start(self, action):
+        """Start a claimed action (node_actions.Action whose target is the
+        event; the API already moved the node to the transient state, and
+        this host holds its lock) on a worker.
 
-        :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InstanceDeployFailure (bad driver_info on tear-down),
-            NoFreeConductorWorker.
+        :raises futurist.RejectedSubmission: every worker is busy.
+        :raises RuntimeError: the pool was shut down (conductor stopping).
         """
-        self.locks.acquire(node_uuid)
-        try:
-            node = node_power.get_node(self.ctx, node_uuid)
-            plan = decide(node.provision_state, event)
-            if plan is None:
-                raise exception.InvalidStateRequested(
-                    action=event, node=node_uuid, state=node.provision_state)
-            bmc = self._bmc(node, plan)
-            if not node_provision.move(self.ctx, self.host, node_uuid,
-                                       node.provision_state, plan.state,
-                                       plan.clear_error):
-                raise exception.NodeChanged(node=node_uuid)
-        except BaseException:
-            self.locks.release(node_uuid)
-            raise
-        LOG.info('Node %s: %s, provision state %s -> %s', node_uuid, event,
-                 node.provision_state, plan.state)
-        if plan.kind == MOVE:
+        return self.pool.submit(self._run_action, action)
+
+    def _run_action(self, action):
+        node_uuid = action.node_uuid
+        if not node_actions.mark_running(self.ctx, action.id, self.host):
+            LOG.warning('Node %s: provision action %s is no longer held by '
+                        '%s', node_uuid, action.id, self.host)
             self.locks.release(node_uuid)
             return
-        work = self._verify if plan.kind == VERIFY else self._tear_down
         try:
-            self.pool.submit(work, node, bmc)
-        except (futurist.RejectedSubmission, RuntimeError) as exc:
-            # Ironic's provisioning_error_handler: back where it was.
-            LOG.warning('No free conductor workers for %s on node %s (%s)',
-                        event, node_uuid, exc)
-            node_provision.move(self.ctx, self.host, node_uuid, plan.state,
-                                node.provision_state)
+            node = node_power.get_node(self.ctx, node_uuid)
+        except exception.NodeNotFound:
+            node = None
+        work = {states.VERIFYING: self._verify,
+                states.DELETING: self._tear_down}.get(
+                    node and node.provision_state)
+        if work is None:
+            # Nothing else is queued; a node moved by hand is left alone.
+            with self.ctx.db.writer.using(self.ctx) as session:
+                node_actions.finish(session, action.id, self.host,
+                                    'node %s is no longer in a state this '
+                                    'action continues' % node_uuid)
             self.locks.release(node_uuid)
-            raise exception.NoFreeConductorWorker() from None
-
-    def _bmc(self, node, plan):
-        if plan.kind == MOVE:
-            return None
+            return
         try:
-            return node.bmc_target()
+            bmc = node.bmc_target()
         except base.InvalidDriverInfo as exc:
-            if plan.kind == TEAR_DOWN:
-                raise exception.InvalidParameterValue(err=
-                    'Failed to validate power driver interface. Can not '
-                    'delete instance. Error: %s' % exc) from None
-            # A credential check that fails on its driver_info still
-            # runs: it ends in enroll with the reason, as in Ironic.
-            return exc
+            bmc = exc
+        work(node, bmc, action.id)
 
-    def _verify(self, node, bmc):
+    def _verify(self, node, bmc, action_id):
         """Worker: read the power state; manageable or back to enroll."""
         state = error = None
         try:
@@ -175,13 +161,16 @@ class Provisioning:
             LOG.error(error)
         else:
             LOG.info('Successfully verified node %s', node.uuid)
-        self._finish(node, node_provision.finish_verify, state, error)
+        self._finish(node, node_provision.finish_verify, state, error,
+                     action_id)
 
-    def _tear_down(self, node, bmc):
+    def _tear_down(self, node, bmc, action_id):
         """Worker: power the node off, then release the instance."""
         state = error = None
         timeout = self.conf.conductor.power_state_change_timeout
         try:
+            if isinstance(bmc, Exception):
+                raise base.DriverError(str(bmc))
             state = self.driver.set_power_state(bmc, base.POWER_OFF, timeout)
             if state != base.POWER_OFF:
                 error = ("power state read back is '%s', expected '%s'"
@@ -197,11 +186,16 @@ class Provisioning:
         else:
             LOG.info('Successfully unprovisioned node %s with instance %s',
                      node.uuid, node.instance_uuid)
-        self._finish(node, node_provision.finish_tear_down, state, error)
+        self._finish(node, node_provision.finish_tear_down, state, error,
+                     action_id)
 
-    def _finish(self, node, write, state, error):
+    def _finish(self, node, write, state, error, action_id):
         try:
-            write(self.ctx, self.host, node, state, error)
+            # The node's result and the end of its queued action commit
+            # together (``write`` joins this transaction).
+            with self.ctx.db.writer.using(self.ctx) as session:
+                node_actions.finish(session, action_id, self.host, error)
+                write(self.ctx, self.host, node, state, error)
         except Exception:
             LOG.exception('Could not record the end of the provision action '
                           'on node %s', node.uuid)

@@ -57,15 +57,23 @@ conductor_opts = [
                     'since.'),
     cfg.IntOpt('workers_pool_size', default=300, min=1,
                help='Size of the pool of worker threads that run the '
-                    'power actions requested through the API. When every '
-                    'worker is busy, a new request is refused at once with '
-                    'HTTP 503 (NoFreeConductorWorker), which clients '
-                    'retry, instead of waiting in a queue while holding '
-                    "the node's lock. Threads are started as needed. "
+                    'power and provision actions requested through the '
+                    'API. When every worker is busy, accepted actions wait '
+                    'in the action queue (the node stays reserved, other '
+                    'requests for it get 409) until a worker is free. '
+                    'Threads are started as needed. '
                     "Ironic's name and default; unlike Ironic's pool, the "
                     "power sync's workers (sync_power_state_workers) and "
                     'the periodic tasks have threads of their own and are '
                     'not counted here.'),
+    cfg.FloatOpt('action_poll_interval', default=0.5, min=0.05,
+                 help='Seconds between two looks of a conductor at the '
+                      'action queue (the node_actions table) for power and '
+                      'provision actions accepted by API processes other '
+                      'than its own, or left by a conductor that stopped. '
+                      'An action accepted by the API of the same process '
+                      '(baremetal-notifier) starts at once. Each look is '
+                      'one indexed query.'),
 ]
 
 

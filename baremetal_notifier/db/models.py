@@ -88,6 +88,38 @@ class Conductor(Base):
     created_at, updated_at = db.timestamp_columns()
 
 
+class NodeAction(Base):
+    """A power or provision action accepted by an API process, waiting
+    for (or carried out by) the node's owning conductor.
+
+    The API writes the row in the transaction that reserves the node for
+    it; a conductor claims it with one conditional UPDATE (status
+    'queued' -> 'claimed'), marks it 'running' just before the BMC is
+    touched, and records the end in the transaction that writes the node.
+    """
+
+    __tablename__ = 'node_actions'
+    __table_args__ = (
+        sa.Index('node_actions_status_idx', 'status', 'id'),
+        sa.Index('node_actions_node_uuid_idx', 'node_uuid'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    node_uuid = sa.Column(sa.String(36), nullable=False)
+    # 'power' (target: an Ironic power target) or 'provision' (target: an
+    # Ironic provision event).
+    kind = sa.Column(sa.String(16), nullable=False)
+    target = sa.Column(sa.String(32), nullable=False)
+    timeout = sa.Column(sa.Float)
+    # queued -> claimed -> running -> done | failed
+    status = sa.Column(sa.String(16), nullable=False)
+    conductor = sa.Column(sa.String(255))
+    claimed_at = sa.Column(sa.DateTime)
+    finished_at = sa.Column(sa.DateTime)
+    last_error = sa.Column(sa.Text)
+    created_at, updated_at = db.timestamp_columns()
+
+
 class EventOutbox(Base):
     """power-update events waiting for (or done with) delivery to Nova.
 

@@ -97,10 +97,6 @@ def set_provision_state(req):
     _check_body(body, target)
     _check_served(body, target)
     conductor = context.app_state(req).conductor
-    if conductor is None:
-        raise exception.TemporaryFailure(
-            'No conductor is running in this API process; provision actions '
-            'need the baremetal-notifier service.')
     conductor.do_provisioning_action(ctx, node.uuid, event)
     LOG.info('Provision action "%s" requested for node %s', target,
              node.uuid)

@@ -57,8 +57,10 @@ def _check_power_request(req, ident, node, target, timeout):
 def set_power_state(req):
     """PUT /v1/nodes/{node_ident}/states/power: 202, action in background.
 
-    The conductor takes the node's lock and sets target_power_state before
-    this returns; the action itself runs after the response. A node in
+    The node is reserved and target_power_state set before this returns,
+    in the transaction that queues the action for the node's owning
+    conductor (conductor/action_api.py); the action itself runs after the
+    response, in whichever process that conductor is. A node in
     maintenance may still be powered, as in Ironic.
     """
     ctx = context.of_request(req)
@@ -69,10 +71,6 @@ def set_power_state(req):
     target, timeout = body['target'], body.get('timeout')
     _check_power_request(req, ident, node, target, timeout)
     conductor = context.app_state(req).conductor
-    if conductor is None:
-        raise exception.TemporaryFailure(
-            'No conductor is running in this API process; power actions '
-            'need the baremetal-notifier service.')
     conductor.change_node_power_state(ctx, node.uuid, target, timeout)
     LOG.info('Power action "%s" requested for node %s', target, node.uuid)
     return wsgi_wrapper.respond(

@@ -22,8 +22,10 @@ def _move(session, host, node_uuid, from_state, values):
                                       provision_state=from_state))
 
 
-def move(ctx, host, node_uuid, from_state, to_state, clear_error=False):
-    """``from_state`` -> ``to_state`` (target set for a transient one).
+def move_in(session, host, node_uuid, from_state, to_state,
+            clear_error=False):
+    """``from_state`` -> ``to_state`` (target set for a transient one), in
+    the caller's transaction.
 
     :param clear_error: Ironic clears last_error when an event starts
         work (a callback); a plain transition keeps it.
@@ -31,8 +33,14 @@ def move(ctx, host, node_uuid, from_state, to_state, clear_error=False):
     values = {'provision_state': to_state}
     if clear_error:
         values['last_error'] = None
+    return _move(session, host, node_uuid, from_state, values)
+
+
+def move(ctx, host, node_uuid, from_state, to_state, clear_error=False):
+    """move_in() in a transaction of its own."""
     with ctx.db.writer.using(ctx) as session:
-        return _move(session, host, node_uuid, from_state, values)
+        return move_in(session, host, node_uuid, from_state, to_state,
+                       clear_error)
 
 
 def finish_verify(ctx, host, node, power_state, error):

@@ -1,7 +1,9 @@
 """WSGI entry point for uwsgi, gunicorn or mod_wsgi.
 
-An application built here serves the API only: power actions need a
-conductor in the same process, which ``baremetal-notifier`` provides.
+An application built here serves the API only: the power and provision
+actions it accepts are queued in the database (conductor/action_api.py)
+and carried out by the node's owning conductor, in a
+``baremetal-notifier`` or conductor-only process sharing that database.
 """
 
 import os
@@ -23,7 +25,9 @@ CONFIG_ENV = 'BAREMETAL_NOTIFIER_CONFIG_FILE'
 def load_app(conf, conductor=None, database=None, metrics=None):
     """Build the application from an already parsed ConfigOpts.
 
-    :param conductor: the ConductorManager power actions go to.
+    :param conductor: the ConductorManager of this process, which starts
+        the actions of its own nodes at once; None for an API-only
+        process.
     :param database: a Database to share with the conductor; one is built
         from ``[database]`` when not given.
     :param metrics: the process's BaremetalMetrics (a private one if None).

@@ -216,13 +216,22 @@ class TestMultiProcessWSGI(testtools.TestCase):
                                    {'reason': 'wsgi'}).status_code)
         self.assertTrue(call('GET', '/v1/nodes/' + node).json()[
             'maintenance'])
-        # Power actions need a conductor in the API's process, which
-        # only the all-in-one baremetal-notifier has: a clear 503.
-        power = call('PUT', '/v1/nodes/%s/states/power' % node,
-                     {'target': 'power on'})
-        self.assertEqual(503, power.status_code, power.text)
-        self.assertIn('conductor', json.loads(
-            power.json()['error_message'])['faultstring'])
+        # An API-only process accepts power actions and queues them for
+        # a conductor process (none runs here): whichever worker serves
+        # the next request sees the node reserved for the queued action.
+        powered = call('POST', '/v1/nodes', {
+            'driver': 'ipmi', 'name': 'wsgi-powered', 'driver_info': {
+                'ipmi_address': '127.0.0.1', 'ipmi_port': 9,
+                'ipmi_username': 'admin', 'ipmi_password': 'secret'}})
+        self.assertEqual(201, powered.status_code, powered.text)
+        path = '/v1/nodes/%s/states/power' % powered.json()['uuid']
+        power = call('PUT', path, {'target': 'power on'})
+        self.assertEqual(202, power.status_code, power.text)
+        for _ in range(WORKERS):
+            again = call('PUT', path, {'target': 'power off'})
+            self.assertEqual(409, again.status_code, again.text)
+            self.assertIn('locked by host (action queued)', json.loads(
+                again.json()['error_message'])['faultstring'])
         self.assertEqual(204, call('DELETE', '/v1/nodes/%s' % node,
                                    ).status_code)
         self.assertEqual(404, call('GET', '/v1/nodes/%s' % uuid.uuid4(),

@@ -7,8 +7,10 @@ import time
 import testtools
 import webob
 
+from baremetal_notifier.drivers import fake
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier import exception
+from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.cmd import service
 from tests.fixtures import baremetal
@@ -29,15 +31,36 @@ def call(app, method, path, body=None):
 
 
 class NoConductorTest(testtools.TestCase):
+    """An API without a conductor in its process (the API-only shape)."""
 
-    def test_power_without_a_conductor_is_503(self):
+    def test_power_is_queued_for_a_conductor_process(self):
         api = self.useFixture(baremetal.BaremetalAPI(conductor=None))
-        baremetal.add_node(api.ctx, 'n1')
+        node = baremetal.add_node(api.ctx, 'n1', power_state='power off')
         response = call(api.app, 'PUT', '/v1/nodes/n1/states/power',
                         {'target': 'power on'})
-        self.assertEqual(503, response.status_int)
-        self.assertIn('"faultcode": "Server"',
-                      response.json['error_message'])
+        self.assertEqual(202, response.status_int, response.text)
+        row = node_obj.get_by_name(api.ctx, 'n1')
+        self.assertEqual(('power on', node_actions.QUEUE_HOLDER),
+                         (row.target_power_state, row.reservation))
+        # Ironic's synchronous checks still answer at once.
+        response = call(api.app, 'PUT', '/v1/nodes/n1/states/power',
+                        {'target': 'power off'})
+        self.assertEqual(409, response.status_int, response.text)
+        # A conductor on the same database carries it out, once.
+        driver = fake.FakePowerDriver()
+        conductor = manager.ConductorManager(api.conf, api.db, driver)
+        conductor.start()
+        self.addCleanup(conductor.stop, timeout=5)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while node_obj.get_by_name(api.ctx, 'n1').reservation is not None:
+            self.assertLess(time.monotonic(), deadline, 'not carried out')
+            time.sleep(0.05)
+        row = node_obj.get_by_name(api.ctx, 'n1')
+        self.assertEqual(('power on', None, None),
+                         (row.power_state, row.target_power_state,
+                          row.last_error))
+        self.assertEqual([('set', node.uuid, 'power on')],
+                         [c for c in driver.calls if c[0] == 'set'])
 
 
 @testtools.skipIf(manager is None, '%s is not there yet'

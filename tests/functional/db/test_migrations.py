@@ -231,3 +231,26 @@ class TestMigrationWalk(testscenarios.WithScenarios, testtools.TestCase):
             conn.execute(sa.text("DELETE FROM nodes WHERE uuid = 'n4'"))
             conn.execute(sa.text(
                 "DELETE FROM conductors WHERE hostname = 'c4'"))
+
+    def _check_0005_node_actions(self):
+        tables = snapshot(self.engine)
+        columns = tables['node_actions']['columns']
+        self.assertEqual({'id', 'node_uuid', 'kind', 'target', 'timeout',
+                          'status', 'conductor', 'claimed_at', 'finished_at',
+                          'last_error', 'created_at', 'updated_at'},
+                         set(columns))
+        self.assertIn(('node_actions_status_idx', ('status', 'id')),
+                      tables['node_actions']['indexes'])
+        # A queued row needs no conductor yet; a row without a node or a
+        # status is refused.
+        self._insert('node_actions', node_uuid='n5', kind='power',
+                     target='power on', status='queued')
+        self.assertEqual(('queued', None), tuple(self._select(
+            "SELECT status, conductor FROM node_actions "
+            "WHERE node_uuid = 'n5'")))
+        # (MariaDB in strict mode says so as an OperationalError.)
+        self.assertRaises((sa.exc.IntegrityError, sa.exc.OperationalError),
+                          self._insert, 'node_actions', node_uuid='n6',
+                          kind='power', target='power on')
+        with self.engine.begin() as conn:
+            conn.execute(sa.text('DELETE FROM node_actions'))

@@ -1,5 +1,6 @@
-"""The conductor's bounded worker pool and NoFreeConductorWorker, with a
-real pool, a real database and a fake driver whose actions block."""
+"""The conductor's bounded worker pool, and queued actions waiting for a
+free worker, with a real pool, a real database and a fake driver whose
+actions block."""
 
 import threading
 
@@ -11,13 +12,12 @@ from baremetal_notifier.conductor import workers
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import fake
 from baremetal_notifier import exception
+from baremetal_notifier.objects import node_actions
 from tests.fixtures import conductor as cf
 
 ON, OFF = base.POWER_ON, base.POWER_OFF
 # A bound on waits for another thread; passing tests take far less.
 WAIT = 30
-NO_WORKERS = ('Requested action cannot be performed due to lack of free '
-              'conductor workers.')
 
 
 class _BlockingDriver(fake.FakePowerDriver):
@@ -82,7 +82,7 @@ class TestBoundedPool(testtools.TestCase):
         self.assertEqual(0, pool.in_flight)
 
 
-class TestNoFreeConductorWorker(testtools.TestCase):
+class TestSaturatedPool(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -96,7 +96,7 @@ class TestNoFreeConductorWorker(testtools.TestCase):
         self.nodes = [self.cf.add_node(power_state=OFF) for _ in range(3)]
 
     def change(self, node, target=ON):
-        self.conductor.change_node_power_state(None, node, target)
+        return self.conductor.change_node_power_state(None, node, target)
 
     def saturate(self):
         for node in self.nodes[:2]:
@@ -104,30 +104,27 @@ class TestNoFreeConductorWorker(testtools.TestCase):
         for _ in range(2):
             self.assertTrue(self.driver.entered.acquire(timeout=WAIT))
 
-    def test_refused_action_releases_its_lock_and_target(self):
+    def test_a_saturated_conductor_queues_the_action(self):
+        # The API answered 202 when it queued the action: a full pool
+        # makes it wait, reserved for the queue, instead of refusing it.
         self.saturate()
-        refused = self.nodes[2]
-        exc = self.assertRaises(exception.NoFreeConductorWorker,
-                                self.change, refused)
-        self.assertEqual(503, exc.code)
-        self.assertEqual(NO_WORKERS, str(exc))
-        row = self.cf.node(refused)
-        # Ironic's power_state_error_handler: no reservation, no target
-        # (else the sync would skip the node), the reason in last_error.
-        self.assertEqual((None, None, OFF,
-                          'No free conductor workers available'),
+        waiting = self.nodes[2]
+        action_id = self.change(waiting)
+        row = self.cf.node(waiting)
+        self.assertEqual((node_actions.QUEUE_HOLDER, ON, OFF, None),
                          (row['reservation'], row['target_power_state'],
                           row['power_state'], row['last_error']))
-        self.assertNotIn(refused, self.conductor.locks.held)
-        self.assertEqual(set(self.nodes[:2]), self.conductor.locks.held)
-        self.assertNotIn(('set', refused, ON), self.driver.calls)
-        self.assertIn('No free conductor workers available to perform',
-                      self.logger.output)
-        # The busy ones go on, and once they end the refused node can be
-        # powered: nothing of the refusal is left behind.
+        self.assertEqual(node_actions.QUEUED, node_actions.get(
+            self.cf.ctx, action_id).status)
+        self.assertNotIn(waiting, self.conductor.locks.held)
+        self.assertNotIn(('set', waiting, ON), self.driver.calls)
+        self.assertIn('waits for a worker', self.logger.output)
+        # Nothing is claimed while every worker is busy.
+        self.assertEqual(0, self.conductor.queue.run_once())
+        # Once the busy ones end, the next look at the queue starts it.
         self.driver.gate.set()
         self.assertEqual(0, self.conductor.actions.wait(WAIT))
-        self.change(refused)
+        self.assertEqual(1, self.conductor.queue.run_once())
         self.assertEqual(0, self.conductor.actions.wait(WAIT))
         for node in self.nodes:
             row = self.cf.node(node)
@@ -135,6 +132,7 @@ class TestNoFreeConductorWorker(testtools.TestCase):
                              (row['power_state'], row['reservation'],
                               row['target_power_state'], row['last_error']))
         self.assertEqual(frozenset(), self.conductor.locks.held)
+        self.assertEqual(1, self.driver.calls.count(('set', waiting, ON)))
 
     def test_a_node_locked_elsewhere_is_409_before_the_pool(self):
         self.saturate()
