@@ -29,6 +29,11 @@ class RequestContext(base_context.RequestContext):
         values = super().to_policy_values()
         # Ironic's service_role rule matches on the project's name.
         values['project_name'] = self.project_name
+        # Ironic's reserved target field, only with elevated access: the
+        # service role is otherwise scoped like any project role.
+        project = getattr(self.enforcer, 'service_project_name', None)
+        if project is not None:
+            values['config.service_project_name'] = project
         return values
 
 

@@ -17,6 +17,11 @@ class Enforcer(policy.Enforcer):
         if enforce is None:
             enforce = conf.api.auth_strategy != 'noauth'
         super().__init__(conf, policies.list_rules(), enforce=enforce)
+        # What rule:service_role compares the caller's project name with;
+        # None (no match) unless elevated access is on, as in Ironic.
+        self.service_project_name = (
+            conf.rbac_service_project_name
+            if conf.rbac_service_role_elevated_access else None)
 
 
 def get_enforcer():

@@ -6,10 +6,12 @@ from baremetal_notifier.conf import database
 from baremetal_notifier.conf import ipmi
 from baremetal_notifier.conf import metrics
 from baremetal_notifier.conf import nova
+from baremetal_notifier.conf import rbac
 from powerbridge.conf import paths
 from powerbridge.conf import policy
 
-_MODULES = (paths, api, conductor, ipmi, nova, database, policy, metrics)
+_MODULES = (paths, api, conductor, ipmi, nova, database, policy, metrics,
+            rbac)
 
 
 def register_opts(conf):

@@ -20,8 +20,8 @@ from baremetal_notifier.schemas import nodes as schema
 from baremetal_notifier import states
 from powerbridge import validation
 
-# Node fields a patch may change, and the rule each one adds to
-# baremetal:node:update (Ironic's per-field rules).
+# Node fields a patch may change, and the rule of each one that has its
+# own (the rule policy_rules applies is found by path, as in Ironic).
 PATCHABLE = dict({
     'name': policies.UPDATE_NAME,
     'driver': policies.UPDATE_DRIVER,
@@ -49,20 +49,39 @@ def _field(op):
     return op['path'].split('/')[1]
 
 
+# Ironic's paths_to_policy (_authorize_patch_and_get_node), in its order:
+# the first prefix a path starts with names the operation's rule.
+_PATH_RULES = (
+    ('/instance_info', policies.UPDATE_INSTANCE_INFO),
+    ('/extra', policies.UPDATE_EXTRA),
+    ('/driver_info', policies.UPDATE_DRIVER_INFO),
+    ('/properties', policies.UPDATE_PROPERTIES),
+    ('/chassis_uuid', policies.UPDATE_CHASSIS_UUID),
+    ('/instance_uuid', policies.UPDATE_INSTANCE_UUID),
+    ('/driver', policies.UPDATE_DRIVER),
+    ('/name', policies.UPDATE_NAME),
+)
+
+
 def policy_rules(ops):
-    """The rules a patch needs: Ironic checks update_extra alone for
-    extra, and baremetal:node:update plus the field's rule otherwise."""
-    rules = set()
+    """The rules a patch needs, in Ironic's order: each operation's
+    field rule (a ``*_interface`` field is ``update:driver_interfaces``),
+    plus ``baremetal:node:update`` when some operation has none. The
+    first is checked together with ``baremetal:node:get``."""
+    rules, generic = [], False
     for op in ops:
-        field = _field(op)
-        if field in ('extra', 'instance_info'):
-            rules.add(policies.UPDATE_EXTRA if field == 'extra'
-                      else policies.UPDATE_INSTANCE_INFO)
-            continue
-        rules.add(policies.UPDATE)
-        if PATCHABLE.get(field):
-            rules.add(PATCHABLE[field])
-    return sorted(rules) or [policies.UPDATE]
+        path = op['path']
+        rule = next((rule for prefix, rule in _PATH_RULES
+                     if path.startswith(prefix)), None)
+        if rule is None and path.lstrip('/') in node_fields.INTERFACES:
+            rule = policies.UPDATE_DRIVER
+        if rule is None:
+            generic = True
+        else:
+            rules.append(rule)
+    if generic or not rules:
+        rules.append(policies.UPDATE)
+    return rules
 
 
 def masked(op):

@@ -11,6 +11,7 @@ from oslo_log import log as logging
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_access
 from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier import microversion
@@ -76,10 +77,9 @@ def _check_served(body, target):
 def set_provision_state(req):
     """PUT .../states/provision: 202 with the node's states as Location."""
     ctx = context.of_request(req)
-    ctx.can(policies.SET_PROVISION_STATE)
     body = node_view.read_body(req, schema.PROVISION)
     ident = node_view.node_ident(req)
-    node = node_view.find(req, ident)
+    node = node_access.retrieve(req, policies.SET_PROVISION_STATE)
     target = body['target']
     since = states.MIN_VERB_VERSIONS.get(target)
     if since is not None and not microversion.allows(req, since):

@@ -4,6 +4,7 @@ from oslo_log import log as logging
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_access
 from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier import microversion
@@ -22,9 +23,7 @@ SOFT_TARGETS = ('soft power off', 'soft rebooting')
 @wsgi_wrapper.BaremetalWsgify
 def show_states(req):
     """GET /v1/nodes/{node_ident}/states: the modelled state fields."""
-    ctx = context.of_request(req)
-    ctx.can(policies.GET_STATES)
-    node = node_view.find(req, node_view.node_ident(req))
+    node = node_access.retrieve(req, policies.GET_STATES)
     body = {
         'console_enabled': node_fields.CONSTANTS['console_enabled'],
         'last_error': node.last_error,
@@ -64,10 +63,9 @@ def set_power_state(req):
     maintenance may still be powered, as in Ironic.
     """
     ctx = context.of_request(req)
-    ctx.can(policies.SET_POWER_STATE)
     body = node_view.read_body(req, schema.POWER)
     ident = node_view.node_ident(req)
-    node = node_view.find(req, ident)
+    node = node_access.retrieve(req, policies.SET_POWER_STATE)
     target, timeout = body['target'], body.get('timeout')
     _check_power_request(req, ident, node, target, timeout)
     conductor = context.app_state(req).conductor
@@ -81,10 +79,9 @@ def set_power_state(req):
 def set_maintenance(req):
     """PUT /v1/nodes/{node_ident}/maintenance, with an optional reason."""
     ctx = context.of_request(req)
-    ctx.can(policies.SET_MAINTENANCE)
     body = node_view.read_body(req, schema.MAINTENANCE, allow_empty=True)
     node_schema.check_text_column(body.get('reason'), 'reason')
-    node = node_view.find(req, node_view.node_ident(req))
+    node = node_access.retrieve(req, policies.SET_MAINTENANCE)
     node_obj.set_maintenance(ctx, node, True, body.get('reason'))
     LOG.info('Node %s put into maintenance', node.uuid)
     return wsgi_wrapper.respond(202)
@@ -95,8 +92,7 @@ def clear_maintenance(req):
     """DELETE /v1/nodes/{node_ident}/maintenance: also clears the reason
     and the fault, so power sync takes the node back."""
     ctx = context.of_request(req)
-    ctx.can(policies.CLEAR_MAINTENANCE)
-    node = node_view.find(req, node_view.node_ident(req))
+    node = node_access.retrieve(req, policies.CLEAR_MAINTENANCE)
     node_obj.set_maintenance(ctx, node, False)
     LOG.info('Node %s taken out of maintenance', node.uuid)
     return wsgi_wrapper.respond(202)

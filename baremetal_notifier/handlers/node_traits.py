@@ -10,6 +10,7 @@ import os_traits
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_access
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier import microversion
 from baremetal_notifier.objects import traits as traits_obj
@@ -41,9 +42,7 @@ def check_trait(name, where):
 def _node(req, rule):
     if not microversion.allows(req, microversion.TRAITS):
         raise exception.NotAcceptable()
-    ctx = context.of_request(req)
-    ctx.can(rule)
-    return ctx, node_view.find(req, node_view.node_ident(req))
+    return context.of_request(req), node_access.retrieve(req, rule)
 
 
 def _trait(req):

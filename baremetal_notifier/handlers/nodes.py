@@ -8,6 +8,7 @@ from oslo_utils import uuidutils
 
 from baremetal_notifier import context
 from baremetal_notifier import exception
+from baremetal_notifier.handlers import node_access
 from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import node_patch
 from baremetal_notifier.handlers import node_view
@@ -75,8 +76,10 @@ def enrollment_values(body, unrestricted_names=True,
 def create_node(req):
     """POST /v1/nodes: 201 with the node and its Location."""
     ctx = context.of_request(req)
-    ctx.can(policies.CREATE)
+    # Ironic validates the body before any policy: a bad one is a 400
+    # for every caller.
     body = node_view.read_body(req, schema.CREATE)
+    ctx.can(policies.CREATE)
     for field, value in body.items():
         if (value is not None and field in node_fields.SINCE
                 and not node_fields.allowed(req, field)):
@@ -185,7 +188,7 @@ def _next_link(req, detail, params, limit, last):
 
 def _list(req, detail):
     ctx = context.of_request(req)
-    ctx.can(policies.LIST)
+    project = node_access.listed_project(req)
     params, filters = _list_query(req, detail)
     limit = _limit(req, params)
     sort_key, sort_dir = _sorting(params)
@@ -198,8 +201,8 @@ def _list(req, detail):
         fields = node_view.parse_fields(req, params['fields'])
     else:
         fields = node_view.LIST_FIELDS
-    if not ctx.can(policies.LIST_ALL, fatal=False):
-        # Ironic lists only the caller's own (or leased) nodes then; no
+    if project is not None:
+        # Ironic lists only the nodes the project owns or leases then; no
         # node here has an owner or a lessee.
         return wsgi_wrapper.respond(200, {'nodes': []})
     if 'chassis_uuid' in params:
@@ -234,14 +237,12 @@ def list_nodes_detail(req):
 @wsgi_wrapper.BaremetalWsgify
 def show_node(req):
     """GET /v1/nodes/{node_ident}, optionally ?fields=."""
-    ctx = context.of_request(req)
-    ctx.can(policies.GET)
     params = node_view.query(req)
     unknown = set(params) - {'fields'}
     if unknown:
         raise exception.Invalid('Unknown argument: "%s"'
                                 % _shown(sorted(unknown)[0]))
-    node = node_view.find(req, node_view.node_ident(req))
+    node = node_access.retrieve(req, policies.GET)
     whole = 'fields' not in params
     fields = (node_view.served_fields(req) if whole
               else node_view.parse_fields(req, params['fields'][-1]))
@@ -260,12 +261,12 @@ def update_node(req):
     """PATCH /v1/nodes/{node_ident}: one compare-and-swap UPDATE."""
     ctx = context.of_request(req)
     ops = node_view.read_body(req, schema.PATCH)
-    for rule in node_patch.policy_rules(ops):
-        ctx.can(rule)
     node_patch.check_ops(req, ops)
     ident = node_view.node_ident(req)
+    node = node_access.retrieve(req, *node_patch.policy_rules(ops))
     for attempt in range(PATCH_ATTEMPTS):
-        node = node_view.find(req, ident)
+        if attempt:
+            node = node_view.find(req, ident)
         if node.reservation is not None:
             raise exception.NodeLocked(node=node.uuid, host=node.reservation)
         values = node_patch.changes(req, node, ops)
@@ -286,8 +287,12 @@ def delete_node(req):
     """DELETE /v1/nodes/{node_ident}: Ironic's rules (outside
     maintenance: no instance, and a state it deletes from)."""
     ctx = context.of_request(req)
-    ctx.can(policies.DELETE)
-    node = node_view.find(req, node_view.node_ident(req))
+    try:
+        node = node_access.retrieve(req, policies.DELETE)
+    except exception.HTTPForbidden:
+        # Ironic's project_admin_can_manage_own_nodes (on by default):
+        # the owner's admin may delete it; no node here has an owner.
+        node = node_access.retrieve(req, policies.DELETE_SELF_OWNED)
     node_obj.destroy(ctx, node)
     LOG.info('Deleted node %s', node.uuid)
     return wsgi_wrapper.respond(204)

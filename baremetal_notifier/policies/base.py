@@ -4,14 +4,12 @@ Ironic scopes node access two ways: system-scoped personas see every node,
 project personas only the nodes their project owns or leases. Nodes here
 have no owner or lessee, so the project clauses never match (their
 ``%(node.owner)s`` target is never set) and only system-scoped users and
-the service role get in, as in an Ironic whose nodes have no owner. The
+the service role (with ``[DEFAULT] rbac_service_role_elevated_access``)
+get in, as in an Ironic whose nodes have no owner. The
 strings are kept whole so an operator's Ironic policy file means the same.
 """
 
 from oslo_policy import policy
-
-# Ironic reads this from [DEFAULT] rbac_service_project_name; its default.
-SERVICE_PROJECT_NAME = 'service'
 
 SYSTEM_ADMIN = 'role:admin and system_scope:all'
 SYSTEM_MEMBER = '(role:member and system_scope:all) or rule:service_role'
@@ -76,7 +74,15 @@ def list_rules():
     return rules
 
 
-def target(ctx):
-    """The policy target of a node; nodes have no owner or lessee."""
-    return {'project_id': ctx.project_id,
-            'config.service_project_name': SERVICE_PROJECT_NAME}
+def target(ctx, node=None):
+    """The policy target, as Ironic's check_owner_policy builds it: the
+    caller's own policy values, plus ``node.owner`` / ``node.lessee``
+    when the node has them. No node here has either (the fields come
+    after this API's versions), so the project clauses never match.
+    """
+    values = dict(ctx.to_policy_values())
+    for field in ('owner', 'lessee'):
+        value = getattr(node, field, None)
+        if value:
+            values['node.' + field] = value
+    return values

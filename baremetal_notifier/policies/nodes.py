@@ -21,6 +21,7 @@ UPDATE_INSTANCE_UUID = ROOT % 'update:instance_uuid'
 UPDATE_NAME = ROOT % 'update:name'
 UPDATE_DRIVER = ROOT % 'update:driver_interfaces'
 DELETE = ROOT % 'delete'
+DELETE_SELF_OWNED = ROOT % 'delete:self_owned_node'
 SET_MAINTENANCE = ROOT % 'set_maintenance'
 CLEAR_MAINTENANCE = ROOT % 'clear_maintenance'
 GET_STATES = ROOT % 'get_states'
@@ -94,6 +95,9 @@ rules = [
     _rule(UPDATE_EXTRA, base.SYSTEM_OR_PROJECT_MEMBER,
           'Update Node extra field', 'PATCH', _NODE),
     _rule(DELETE, base.SYSTEM_ADMIN, 'Delete Node records', 'DELETE', _NODE),
+    _rule(DELETE_SELF_OWNED, base.PROJECT_OWNER_ADMIN,
+          'Delete node records which are associated with the requesting '
+          'project.', 'DELETE', _NODE),
     _rule(SET_MAINTENANCE, base.SYSTEM_OR_OWNER_MEMBER_AND_LESSEE_ADMIN,
           'Set maintenance flag, taking a Node out of service', 'PUT',
           _NODE + '/maintenance'),

@@ -231,6 +231,12 @@ class Layout:
         return _merge({
             'DEFAULT': {'state_path': self.baremetal_state,
                         'host': 'conductor-1',
+                        # The compute agent reaches the Bare Metal API as
+                        # the nova service user (service role in the
+                        # service project), as DevStack lets Nova reach
+                        # Ironic.
+                        'rbac_service_role_elevated_access':
+                            self.cloud is not None,
                         'default_log_levels':
                             logging.get_default_log_levels() + [
                                 CYCLE_LOGGER]},

@@ -74,9 +74,11 @@ class NodesFixture(APIFixture):
 
 class PolicyFixture(NodesFixture):
     """The same nodes behind policy, identities as keystonemiddleware
-    would pass them (X-Roles, X-Project-*, OpenStack-System-Scope)."""
+    would pass them (X-Roles, X-Project-*, OpenStack-System-Scope), and
+    the service role elevated as a cloud whose Nova uses it sets it."""
 
     keystone = True
+    overrides = {'rbac_service_role_elevated_access': True}
 
 
 class SmallLimitsFixture(NodesFixture):

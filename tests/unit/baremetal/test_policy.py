@@ -55,6 +55,7 @@ EXPECTED = {
     nodes.UPDATE_NAME: SYSTEM_MEMBERS,
     nodes.UPDATE_DRIVER: SYSTEM_MEMBERS,
     nodes.DELETE: {'system_admin'},
+    nodes.DELETE_SELF_OWNED: set(),
     nodes.SET_MAINTENANCE: SYSTEM_MEMBERS,
     nodes.CLEAR_MAINTENANCE: SYSTEM_MEMBERS,
     nodes.GET_STATES: SYSTEM_READERS,
@@ -65,12 +66,14 @@ EXPECTED = {
 
 class PolicyTest(testtools.TestCase):
 
-    def make_enforcer(self, auth_strategy='keystone', policy_file=None):
+    def make_enforcer(self, auth_strategy='keystone', policy_file=None,
+                      elevated=True):
         conf = cfg.ConfigOpts()
         baremetal_conf.register_opts(conf)
         conf([], project='baremetal-notifier', default_config_files=[])
         overrides = self.useFixture(config_fixture.Config(conf))
         overrides.config(group='api', auth_strategy=auth_strategy)
+        overrides.config(rbac_service_role_elevated_access=elevated)
         if policy_file:
             overrides.config(group='oslo_policy', policy_file=policy_file)
         return policy.Enforcer(conf)
@@ -95,6 +98,20 @@ class PolicyTest(testtools.TestCase):
                 self.assertEqual(
                     persona in allowed, ctx.can(rule, fatal=False),
                     '%s for %s' % (rule, persona))
+
+    def test_the_service_role_is_a_project_role_by_default(self):
+        # Ironic's rbac_service_role_elevated_access is off by default:
+        # rule:service_role then never matches, and the service user is
+        # scoped to its project, which owns no node.
+        enforcer = self.make_enforcer(elevated=False)
+        service = self.context(enforcer, 'service')
+        self.assertNotIn('config.service_project_name',
+                         service.to_policy_values())
+        for rule in EXPECTED:
+            self.assertEqual(rule == nodes.LIST,
+                             service.can(rule, fatal=False), rule)
+        admin = self.context(enforcer, 'system_admin')
+        self.assertTrue(admin.can(nodes.DELETE))
 
     def test_denial_is_ironics_403(self):
         enforcer = self.make_enforcer()
