@@ -15,6 +15,11 @@ from baremetal_notifier import wsgi_wrapper
 from powerbridge import router
 
 API_PREFIX = '/v1'
+# Ironic 39's node sub-controllers this service does not serve.
+NODE_SUBRESOURCES_NOT_SERVED = (
+    'allocation', 'bios', 'children', 'firmware', 'history', 'inventory',
+    'management', 'portgroups', 'ports', 'vendor_passthru', 'vifs', 'vmedia',
+    'volume')
 
 # Version discovery, served without authentication.
 VERSION_ROUTES = {
@@ -63,6 +68,10 @@ ROUTE_DECLARATIONS = {
         'PUT': node_states.set_maintenance,
         'DELETE': node_states.clear_maintenance,
     },
+    # Ironic's node sub-resources not served here: a 404, as for any path
+    # not served, rather than the positional route below.
+    **{'/nodes/{node_ident}/%s' % name: {}
+       for name in NODE_SUBRESOURCES_NOT_SERVED},
     # Last among the node paths: any other segment after a node is one of
     # Ironic's positional arguments (handlers/node_routing.py).
     '/nodes/{node_ident}/{segment}': {

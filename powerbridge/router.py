@@ -21,6 +21,8 @@ class Router:
 
     :param route_table: ``{path: {method: handler}}``; paths are tried in
         order, so ``/nodes/detail`` goes before ``/nodes/{node_ident}``.
+        A path with no methods is a 404 (it shields the path from a
+        broader route declared after it).
     :param error_response: ``(code, message, headers) -> Response``.
     :param not_allowed: the 405 message, formatted with ``method``.
     :param ignored_args: path variables the handlers never see (Nova's
@@ -60,6 +62,10 @@ class Router:
         if match is None:
             return self._routing(req, 404, NOT_FOUND, None)
         methods = self._methods[match.pop('declared')]
+        if not methods:
+            # Declared with no methods: a path kept from a broader route
+            # below it, and not served.
+            return self._routing(req, 404, NOT_FOUND, None)
         handler = methods.get(req.method)
         if handler is None:
             return self._routing(
