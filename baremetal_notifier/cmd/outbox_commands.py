@@ -1,4 +1,5 @@
-"""``baremetal-notifier-manage outbox status|list``: the operator's view.
+"""``baremetal-notifier-manage outbox status|list|purge``: the operator's
+view, and the clean-up of events that ended.
 
 ``outbox status --format json`` prints the same figures as one JSON
 object, for scripts (the powerbridge stack's observer reads it).
@@ -64,6 +65,19 @@ def _outbox_list(conf):
     return 0
 
 
+def _outbox_purge(conf):
+    days = conf.category.older_than
+    if days < 0:
+        print('--older-than takes a number of days, 0 or more')
+        return 1
+    before = db.utcnow() - datetime.timedelta(days=days)
+    purged = _read(conf, outbox_obj.purge, before=before)
+    print('purged %d events that ended before %s (%s); pending events are '
+          'kept' % (sum(purged.values()), db.isotime(before), ', '.join(
+              '%s %d' % item for item in sorted(purged.items()))))
+    return 0
+
+
 def add_outbox_parsers(subparsers):
     """Add the ``outbox`` category to a manage command's subparsers.
 
@@ -95,3 +109,11 @@ def add_outbox_parsers(subparsers):
     list_parser.add_argument('--limit', type=int, default=100,
                              help='at most this many events (0: all)')
     list_parser.set_defaults(func=_outbox_list)
+    purge_parser = actions.add_parser(
+        'purge', help='delete delivered, superseded and undeliverable '
+        'events older than --older-than days (pending events stay)')
+    purge_parser.add_argument(
+        '--older-than', dest='older_than', type=float, default=30.0,
+        help='days since the event ended (default 30; 0: every ended '
+             'event)')
+    purge_parser.set_defaults(func=_outbox_purge)

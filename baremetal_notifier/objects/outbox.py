@@ -276,3 +276,18 @@ def give_up_pending(db, reason, now):
             .where(OUTBOX.c.status == PENDING, _not_in_flight(OUTBOX, now))
             .values(status=UNDELIVERABLE, last_error=reason,
                     next_attempt_at=None, updated_at=now)).rowcount
+
+
+@_retry_on_deadlock
+def purge(db, before):
+    """Delete the events that ended (delivered, superseded, undeliverable)
+    before ``before``; a pending event is never purged.
+
+    Returns {status: rows deleted}.
+    """
+    ended = (DELIVERED, SUPERSEDED, UNDELIVERABLE)
+    with db.writer.using(new_context()) as session:
+        return {status: session.execute(
+            OUTBOX.delete().where(OUTBOX.c.status == status,
+                                  OUTBOX.c.updated_at < before)).rowcount
+                for status in ended}

@@ -182,6 +182,19 @@ class TestManageCommands(SenderTestCase):
         self.assertEqual(['undeliverable', 'delivered', 'pending'],
                          [line.split()[1] for line in lines])
 
+    def test_purge_keeps_pending_and_recent_events(self):
+        self.populate()
+        out = self.manage('outbox', 'purge')  # 30 days: nothing that old
+        self.assertIn('purged 0 events', out)
+        self.assertEqual(3, len(self.manage('outbox', 'list').splitlines()))
+        out = self.manage('outbox', 'purge', '--older-than', '0')
+        self.assertIn('purged 2 events', out)
+        self.assertIn('delivered 1', out)
+        self.assertIn('undeliverable 1', out)
+        self.assertEqual(['pending'], [
+            line.split()[1]
+            for line in self.manage('outbox', 'list').splitlines()])
+
     def test_bad_status_is_refused(self):
         self.assertRaises(SystemExit, self.manage, 'outbox', 'list',
                           '--status', 'lost')
