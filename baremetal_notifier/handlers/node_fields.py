@@ -67,7 +67,7 @@ CONSTANTS = dict({
     'chassis_uuid': None, 'console_enabled': False,
     'driver_internal_info': {}, 'inspection_finished_at': None,
     'inspection_started_at': None, 'clean_step': {}, 'raid_config': {},
-    'target_raid_config': {},
+    'target_raid_config': {}, 'deploy_step': {},
 }, **INTERFACES)
 
 

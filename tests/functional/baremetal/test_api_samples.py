@@ -116,7 +116,7 @@ class SampleShapes(testtools.TestCase, samples.SampleAssertions):
         media_types = actual.pop('media_types')
         self.assertEqual('application/json', media_types['base'])
         version = actual.pop('version')
-        self.assertEqual(('1.1', '1.42'), (version['min_version'],
+        self.assertEqual(('1.1', '1.46'), (version['min_version'],
                                            version['version']))
         self.assertSameShape(_served_part(sample, actual), actual)
         self.assertEqual({'id', 'links', 'nodes', 'drivers'}, set(actual))
