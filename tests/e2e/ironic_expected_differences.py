@@ -11,7 +11,7 @@ KeyDiff(only in Ironic's body, only in ours).
 from tests.fixtures.ironic_diff import KeyDiff
 
 # Why.
-VER = 'deliberate: versions above our maximum 1.42'
+VER = 'deliberate: versions above our maximum 1.46'
 NOSERVE = 'deliberate: chassis, ports and volume are not served'
 I500 = 'deliberate: Ironic answers 500 here; ours a 4xx (hostile-input rule)'
 ROOT = ('gap: /v1 document shape (media_types object, version object, '
@@ -40,6 +40,12 @@ ROUTE = ('gap: Ironic answers 400 for a method/subpath its controller does '
 CLI = ("gap: the openstack CLI's node columns at 1.42 (the node fields "
        "above)")
 RC3 = 'gap: follows from N3 refused at create (resource_class)'
+
+GROUP500 = ("deliberate: Ironic answers 500 for a conductor_group PATCH to "
+            "null or a remove (it lower-cases the missing value); ours: "
+            "null is 400 (Expected a conductor group but received None.), "
+            "remove is the default group '' (200), and below 1.46 any "
+            "conductor_group patch is 406")
 
 ROOTLINKS = ('deliberate: the /v1 document links only what is served here '
              '(no chassis, ports, portgroups, volume, lookup, heartbeat; '
@@ -134,6 +140,7 @@ NODE_1_42 = frozenset({
     'target_power_state', 'target_provision_state', 'target_raid_config',
     'traits', 'updated_at', 'uuid', 'vendor_interface', 'volume',
     'volume[].href', 'volume[].rel'})
+NODE_1_46 = NODE_1_42 | {'conductor_group', 'deploy_step'}
 OUR_NODE_1_42 = frozenset({
     'created_at', 'driver', 'driver_info', 'extra', 'fault',
     'instance_uuid', 'last_error', 'links', 'links[].href', 'links[].rel',
@@ -194,12 +201,20 @@ VOLUME_DOC = frozenset({
     'targets[].rel'})
 
 EXPECTED_DIFFERENCES = {
+    ('patch remove group at 1.45', 'status',
+     'ironic 500, ours 406'): GROUP500,
+    ('patch null group', 'status',
+     'ironic 500, ours 400'): GROUP500,
+    ('patch remove group', 'status',
+     'ironic 500, ours 200'): GROUP500,
+    ('patch remove group', 'keys',
+     KeyDiff(OUR_ERROR, NODE_1_46)): GROUP500,
     ('v1 no version', 'keys',
      KeyDiff(V1_DOC_1_1, OUR_MEDIA_TYPES)): ROOT,
     ('v1 at 1.42', 'keys',
      KeyDiff(V1_DOC_1_42, OUR_MEDIA_TYPES)): ROOT,
     ('v1 latest', 'version headers',
-     'X-OpenStack-Ironic-API-Version: ironic 1.115, ours 1.42'): VER,
+     'X-OpenStack-Ironic-API-Version: ironic 1.115, ours 1.46'): VER,
     ('v1 latest', 'keys',
      KeyDiff(V1_DOC_LATEST, OUR_MEDIA_TYPES)): VER,
     ('nodes at 1.0', 'keys',
