@@ -3,7 +3,6 @@
 from urllib import parse
 
 from oslo_log import log as logging
-from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 from baremetal_notifier import context
@@ -24,6 +23,8 @@ LOG = logging.getLogger(__name__)
 # A PATCH that loses a compare-and-swap is applied again to the fresh
 # node this many times before the client is told to retry.
 PATCH_ATTEMPTS = 3
+# A query value as an error message quotes it.
+_shown = node_view.shown
 # List query parameters: the version each appeared in (1.1 if absent).
 LIST_PARAMS = {
     'limit': None, 'marker': None, 'sort_key': None, 'sort_dir': None,
@@ -122,7 +123,7 @@ def _list_query(req, detail):
     for key, values in node_view.query(req).items():
         if key not in LIST_PARAMS or (detail and key in ('fields',
                                                          'detail')):
-            raise exception.Invalid('Unknown argument: "%s"' % node_view.shown(key))
+            raise exception.Invalid('Unknown argument: "%s"' % _shown(key))
         params[key] = values[-1]
     if 'detail' in params:
         # Parsed before any version check, as Ironic's argument
@@ -151,7 +152,7 @@ def _list_query(req, detail):
             filters[name] = params[name]
     for name in ('instance_uuid', 'marker', 'chassis_uuid'):
         if name in params and not uuidutils.is_uuid_like(params[name]):
-            raise exception.InvalidUUID(uuid=node_view.shown(params[name]))
+            raise exception.InvalidUUID(uuid=_shown(params[name]))
     if 'instance_uuid' in params:
         filters['instance_uuid'] = node_view.canonical_uuid(
             params['instance_uuid'])
@@ -166,7 +167,7 @@ def _limit(req, params):
     digits = text[1:] if text[:1] in '+-' else text
     if not (digits.isascii() and digits.isdigit()):
         raise exception.InvalidParameterValue(
-            err='Expected an integer for limit: %s' % node_view.shown(text))
+            err='Expected an integer for limit: %s' % _shown(text))
     # NOTE: Ironic caps any positive limit at max_limit; a number of
     # thousands of digits is capped too, without ever being parsed.
     digits = digits.lstrip('0') or '0'
@@ -186,11 +187,11 @@ def _sorting(params):
     if sort_key not in node_obj.SORT_KEYS:
         raise exception.InvalidParameterValue(
             err='The sort_key value %s is an invalid field for sorting'
-            % node_view.shown(sort_key))
+            % _shown(sort_key))
     if sort_dir not in ('asc', 'desc'):
         raise exception.InvalidParameterValue(
             err="Invalid sort direction: %s. Acceptable values are 'asc' or "
-                "'desc'" % node_view.shown(sort_dir))
+                "'desc'" % _shown(sort_dir))
     return sort_key, sort_dir
 
 
@@ -278,7 +279,7 @@ def show_node(req):
     unknown = set(params) - {'fields'}
     if unknown:
         raise exception.Invalid('Unknown argument: "%s"'
-                                % node_view.shown(sorted(unknown)[0]))
+                                % _shown(sorted(unknown)[0]))
     node = node_view.find(req, node_view.node_ident(req))
     whole = 'fields' not in params
     fields = (node_view.served_fields(req) if whole
@@ -300,7 +301,7 @@ def _patch_query(req):
     unknown = set(params) - {'reset_interfaces'}
     if unknown:
         raise exception.Invalid('Unknown argument: "%s"'
-                                % node_view.shown(sorted(unknown)[0]))
+                                % _shown(sorted(unknown)[0]))
     if 'reset_interfaces' not in params:
         return None
     value = node_view.flag(params['reset_interfaces'][-1],

@@ -49,9 +49,10 @@ _TEXT = {'type': ['string', 'null']}
 _FLAG = {'type': ['string', 'boolean', 'null']}
 # Fields of later versions than served: a POST may name them only as
 # null (any other value is Ironic's 406 for its version).
-_LATER = ('automated_clean', 'boot_mode', 'description', 'disable_power_off', 'firmware_interface', 'instance_name',
-          'lessee', 'network_data', 'owner', 'parent_node', 'retired',
-          'retired_reason', 'secure_boot', 'shard')
+_LATER = ('automated_clean', 'boot_mode', 'description', 'disable_power_off',
+          'firmware_interface', 'instance_name', 'lessee', 'network_data',
+          'owner', 'parent_node', 'retired', 'retired_reason', 'secure_boot',
+          'shard')
 CREATE = {
     'type': 'object',
     'properties': dict({
