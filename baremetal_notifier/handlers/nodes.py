@@ -47,10 +47,14 @@ _TOO_EARLY = {
 
 
 def enrollment_values(body, unrestricted_names=True,
-                      provision_state=states.ENROLL):
+                      provision_state=states.ENROLL, group_of=None):
     """Check a schema-valid POST body: the values a new node row gets.
 
     Shared with ``baremetal-notifier-manage node import``.
+
+    :param group_of: ``(driver, group) -> group as stored``; by default
+        (an import, which may run before the group's conductors do) a
+        valid name lower-cased.
     """
     schema.check_constants(body)
     name = body.get('name')
@@ -76,7 +80,8 @@ def enrollment_values(body, unrestricted_names=True,
         'resource_class': body.get('resource_class'),
         'maintenance': schema.flag(body.get('maintenance'), 'maintenance'),
         'provision_state': provision_state,
-        'conductor_group': group,
+        'conductor_group': (group_of or schema.stored_group)(
+            body['driver'], group),
     }
     schema.check_storable(values)
     schema.check_driver_info(node_uuid, values['driver_info'])
@@ -101,9 +106,8 @@ def create_node(req):
              else states.AVAILABLE)
     values = enrollment_values(
         body, microversion.allows(req, microversion.UNRESTRICTED_NAMES),
-        state)
-    values['conductor_group'] = node_view.served_group(req, values['driver'],
-                                             values['conductor_group'])
+        state, lambda driver, group: node_view.served_group(req, driver,
+                                                            group))
     node = node_obj.create(ctx, values)
     LOG.info('Enrolled node %s (%s) in state %s', node.uuid, node.name,
              state)

@@ -136,6 +136,17 @@ def is_valid_conductor_group(group):
             and bool(_CONDUCTOR_GROUP_RE.match(group)))
 
 
+def stored_group(driver, group):
+    """A valid group lower-cased (groups are case-insensitive), or
+    Ironic's InvalidConductorGroup."""
+    if not is_valid_conductor_group(group):
+        shown = group
+        if isinstance(group, str) and len(group) > CONDUCTOR_GROUP_LENGTH:
+            shown = group[:CONDUCTOR_GROUP_LENGTH] + '...'
+        raise exception.InvalidConductorGroup(group=shown)
+    return group.lower()
+
+
 def no_conductor(driver, group=''):
     """Ironic's NoValidHost when no conductor takes ``driver`` nodes of
     ``group`` (its hash ring has no such key): a bad request."""

@@ -7,10 +7,17 @@ a heartbeat within ``[conductor] heartbeat_timeout`` (the rows are
 written as a conductor's heartbeat leaves them).
 """
 
+import contextlib
+import io
+import json
+import os
+
+import fixtures
 import testscenarios
 import testtools
 import webob
 
+from baremetal_notifier.cmd import manage
 from baremetal_notifier.objects import conductor_groups
 from baremetal_notifier.objects import nodes as node_obj
 from tests.fixtures import baremetal
@@ -107,3 +114,36 @@ class ConductorGroupsTest(testtools.TestCase):
             {'op': 'add', 'path': '/extra/a', 'value': 1}])
         self.assertEqual((200, 'rack1', {'a': 1}), (
             status, body['conductor_group'], body['extra']))
+
+
+class ImportTest(testtools.TestCase):
+    """``baremetal-notifier-manage node import`` may run before a group's
+    conductors do: the group is only checked and lower-cased."""
+
+    scenarios = dbfixture.SCENARIOS
+
+    def test_import_groups(self):
+        self.api = self.useFixture(baremetal.BaremetalAPI(self.backend))
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf_file = os.path.join(tmp, 'baremetal.conf')
+        nodes_file = os.path.join(tmp, 'nodes.json')
+        with open(conf_file, 'w') as stream:
+            stream.write('[database]\nconnection = %s\n'
+                         % self.api.conf.database.connection)
+        with open(nodes_file, 'w') as stream:
+            json.dump([{'name': 'i1', 'driver': 'ipmi',
+                        'conductor_group': 'Rack7'},
+                       {'name': 'i2', 'driver': 'ipmi',
+                        'conductor_group': 'rack 7!'},
+                       {'name': 'i3', 'driver': 'ipmi'}], stream)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = manage.main(['--config-file', conf_file, 'node', 'import',
+                                nodes_file])
+        self.assertEqual(1, code)
+        self.assertIn('Failed node #2 (i2): Expected a conductor group but '
+                      'received rack 7!.', out.getvalue())
+        self.assertEqual(
+            [('i1', 'rack7'), ('i3', '')],
+            [(node.name, node.conductor_group) for node in
+             node_obj.get_list(self.api.ctx, sort_key='name')[0]])
