@@ -35,7 +35,7 @@ LIST_PARAMS = {
     'resource_class': microversion.RESOURCE_CLASS,
     'fault': microversion.FAULT,
     'chassis_uuid': None,
-    # Refused below 1.43 with a 400, not a 406 (see _fields_of).
+    # Refused below 1.43 with a 400, not a 406 (see _detail_asked).
     'detail': None,
     'conductor_group': microversion.CONDUCTOR_GROUP,
 }
@@ -207,22 +207,20 @@ def _next_link(req, detail, params, limit, last):
                                  parse.urlencode(sorted(query.items())))
 
 
-def _fields_of(req, params):
-    """Ironic's get_request_return_fields for ``?detail=`` on the list:
-    None for every field (?detail=True, from 1.43), else ``True``."""
+def _detail_asked(req, params):
+    """True for ``?detail=True`` on the list (1.43): every field, as
+    /v1/nodes/detail. Ironic's get_request_return_fields checks."""
     if 'detail' not in params:
-        return True
+        return False
     if not microversion.allows(req, microversion.DETAIL_QUERY):
         raise exception.InvalidParameterValue(
             err='Invalid query parameter ?detail=%s received.'
             % params['detail'])
-    if params['detail'] != 'True':
-        return True
-    if 'fields' in params:
+    if params['detail'] == 'True' and 'fields' in params:
         raise exception.InvalidParameterValue(
             err='Can not specify ?detail=True and fields in the same '
                 'request.')
-    return None
+    return params['detail'] == 'True'
 
 
 def _list(req, detail):
@@ -238,7 +236,7 @@ def _list(req, detail):
         raise exception.NotAcceptable()
     sort_key, sort_dir = _sorting(params)
     # ?detail=True is the detail view on this route (its next link too).
-    whole = detail or _fields_of(req, params) is None
+    whole = detail or _detail_asked(req, params)
     fields = node_view.served_fields(req) if whole else wanted
     if not ctx.can(policies.LIST_ALL, fatal=False):
         # Ironic lists only the caller's own (or leased) nodes then; no
@@ -333,9 +331,9 @@ def update_node(req):
         values = node_patch.changes(req, node, ops)
         # Every PATCH goes to the node's conductor in Ironic: a group no
         # live conductor serves refuses it (the node's own one too).
-        group = node_view.served_group(req, values.get('driver', node.driver),
-                             values.get('conductor_group',
-                                        node.conductor_group))
+        group = node_view.served_group(
+            req, values.get('driver', node.driver),
+            values.get('conductor_group', node.conductor_group))
         if 'conductor_group' in values:
             values['conductor_group'] = group
         if not values:
