@@ -61,6 +61,10 @@ class InvalidName(Invalid):
     msg_fmt = "Cannot create node with invalid name '%(name)s'"
 
 
+class InvalidConductorGroup(Invalid):
+    msg_fmt = 'Expected a conductor group but received %(group)s.'
+
+
 class PatchError(Invalid):
     msg_fmt = "Couldn't apply patch '%(patch)s'. Reason: %(reason)s"
 

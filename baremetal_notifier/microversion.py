@@ -1,11 +1,12 @@
 """Bare Metal API versions: what each one changes for the nodes served.
 
-The maximum is 1.42, the first version that shows ``fault``: every node
-field up to there is served, with the value Ironic shows for a node that
-never used the feature when this service has nothing behind it (see
+The maximum is 1.46, the first version that shows ``conductor_group``
+(conductors share nodes by group): every node field up to there is
+served, with the value Ironic shows for a node that never used the
+feature when this service has nothing behind it (see
 handlers/node_fields.py). Later Ironic versions add fields it does not
-model (conductor_group, owner, lessee, ...), so advertising them would be
-a promise it cannot keep.
+model (automated_clean, protected, conductor, owner, lessee, ...), so
+advertising them would be a promise it cannot keep.
 """
 
 import microversion_parse
@@ -61,6 +62,10 @@ VERSIONS = [
     '1.40',  # node body: bios_interface
     '1.41',  # inspection abort
     '1.42',  # node body: 'fault'; ?fault= filter on node list
+    '1.43',  # ?detail=True on GET /v1/nodes: the /v1/nodes/detail body
+    '1.44',  # node body: deploy_step ({}: deploys here run no steps)
+    '1.45',  # ?reset_interfaces= on PATCH, only with a driver change
+    '1.46',  # node body: conductor_group; ?conductor_group= filter
 ]
 
 # Features by the version that introduced them, named for the handlers.
@@ -79,8 +84,10 @@ SOFT_POWER = (1, 27)
 DYNAMIC_DRIVERS = (1, 30)
 TRAITS = (1, 37)
 FAULT = (1, 42)
-# The reset_interfaces argument of a node PATCH.
+DETAIL_QUERY = (1, 43)
+DEPLOY_STEP = (1, 44)
 RESET_INTERFACES = (1, 45)
+CONDUCTOR_GROUP = (1, 46)
 
 
 class _IronicVersions(microversion.Microversions):

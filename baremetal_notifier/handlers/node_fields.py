@@ -3,11 +3,11 @@ values for those it has nothing behind.
 
 A node body at version V holds every field Ironic holds at V. Fields
 about things this service does not do (consoles, RAID, inspection,
-cleaning steps, chassis) carry the value Ironic shows for a node that
-never used them; the ``*_interface`` fields name what this service does:
-power through IPMI ('ipmitool', Ironic's name for it), and Ironic's no-op
-implementations for everything else (``noop`` deploy: a deploy writes no
-image, see conductor/provisioning.py).
+cleaning and deploy steps, chassis) carry the value Ironic shows for a
+node that never used them; the ``*_interface`` fields name what this
+service does: power through IPMI ('ipmitool', Ironic's name for it), and
+Ironic's no-op implementations for everything else (``noop`` deploy: a
+deploy writes no image, see conductor/provisioning.py).
 """
 
 from baremetal_notifier import microversion
@@ -68,6 +68,8 @@ CONSTANTS = dict({
     'driver_internal_info': {}, 'inspection_finished_at': None,
     'inspection_started_at': None, 'clean_step': {}, 'raid_config': {},
     'target_raid_config': {},
+    # A deploy here runs no steps (noop deploy interface).
+    'deploy_step': {},
 }, **INTERFACES)
 
 

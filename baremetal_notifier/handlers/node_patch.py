@@ -33,6 +33,7 @@ PATCHABLE = dict({
     'resource_class': None,
     'chassis_uuid': policies.UPDATE_CHASSIS_UUID,
     'console_enabled': None,
+    'conductor_group': policies.UPDATE_CONDUCTOR_GROUP,
 }, **{name: policies.UPDATE_DRIVER for name in node_fields.INTERFACES})
 # Fields with a fixed value here: a patch may only confirm it.
 _FIXED = tuple(node_fields.CONSTANTS)
@@ -42,7 +43,7 @@ _UPDATE_ALLOWED_STATES = (states.ENROLL, states.INSPECTING,
                           states.AVAILABLE)
 # What a removed field becomes.
 _EMPTY = {'driver_info': {}, 'extra': {}, 'properties': {},
-          'instance_info': {}}
+          'instance_info': {}, 'conductor_group': ''}
 
 
 def _field(op):
@@ -98,7 +99,10 @@ def check_ops(req, ops):
     """Ironic's checks of the operations themselves."""
     for op in ops:
         field = _field(op)
-        if (field in node_fields.SINCE and op['op'] != 'remove'
+        # Ironic lets a patch remove a field its version lacks (a 500
+        # for conductor_group, its one such field with a value here).
+        if ((op['op'] != 'remove' or field == 'conductor_group')
+                and field in node_fields.SINCE
                 and not node_fields.allowed(req, field)):
             raise exception.NotAcceptable()
         if field == 'traits':
@@ -159,6 +163,19 @@ def _apply(doc, op):
     raise exception.PatchError(patch=masked(op), reason=reason)
 
 
+def check_reset_interfaces(ops, reset_interfaces):
+    """Ironic's ?reset_interfaces= (1.45) is only for a driver change.
+
+    With it, Ironic resets every interface the patch leaves alone to the
+    new hardware type's default; here each interface has one value,
+    already its default, so a valid request resets nothing.
+    """
+    if reset_interfaces and not any(
+            op['path'] == '/driver' and op['op'] != 'remove' for op in ops):
+        raise exception.Invalid('The reset_interfaces parameter can only '
+                                "be used when changing the node's driver.")
+
+
 def changes(req, node, ops):
     """Apply ``ops`` to ``node``: the column values that change.
 
@@ -173,6 +190,9 @@ def changes(req, node, ops):
     patched = {field: doc.get(field, _EMPTY.get(field)) for field in
                PATCHABLE}
     schema_common.validate(schema.PATCHED, patched)
+    if isinstance(patched['conductor_group'], str):
+        # Case-insensitive: stored lower case, as Ironic saves it.
+        patched['conductor_group'] = patched['conductor_group'].lower()
     schema.check_constants(
         {f: patched[f] for f in _FIXED if f in patched})
     values = {field: value for field, value in patched.items()
@@ -185,7 +205,7 @@ def changes(req, node, ops):
         raise exception.Invalid("Node %s: Cannot change name to invalid "
                                 "name '%s'" % (node.uuid, values['name']))
     if 'driver' in values:
-        schema.check_driver(values['driver'])
+        schema.check_driver(values['driver'], patched['conductor_group'])
     if 'driver_info' in values:
         schema.check_driver_info(node.uuid, values['driver_info'])
     if 'instance_uuid' in values:

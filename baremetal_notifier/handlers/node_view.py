@@ -18,6 +18,7 @@ from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import microversion
+from baremetal_notifier.objects import conductor_groups
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.policies import base as policy_base
 from baremetal_notifier.policies import nodes as policies
@@ -126,6 +127,54 @@ def query(req):
     percent-escape that is not UTF-8, a NUL: a 400, not a 500 or a
     PostgreSQL error)."""
     return validation.query_to_lists(req)
+
+
+def shown(value, length=255):
+    """A query value as an error message quotes it: a query string has no
+    size limit, a message should."""
+    return value if len(value) <= length else value[:length] + '...'
+
+
+def flag(value, name):
+    """A boolean query parameter, with Ironic's words for a bad one."""
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        acceptable = ', '.join(
+            "'%s'" % word for word in sorted(strutils.TRUE_STRINGS
+                                             + strutils.FALSE_STRINGS))
+        raise exception.InvalidParameterValue(
+            err="Invalid %s: Unrecognized value '%s', acceptable values "
+                "are: %s" % (name, shown(value), acceptable)) from None
+
+
+def served_group(req, driver, group):
+    """``group`` as stored (lower case) once a live conductor serves it.
+
+    Ironic's API asks its hash ring for the node's conductor before it
+    creates or updates a node: a group no live conductor is in (which
+    includes every invalid name, as conductors refuse to start with one)
+    is its 400 NoValidHost, naming the group as sent. Ironic looks a new
+    node's group up before lower-casing it, so 'Rack1' is refused even
+    with a 'rack1' conductor alive; here the lookup is case-insensitive,
+    as groups are documented to be. The default group '' needs no live
+    conductor here: its nodes wait for one, as they always have.
+    """
+    if group is None:
+        # A PATCH to null: Ironic answers a 500 (it lower-cases the value
+        # unchecked); here its words for a value that is no group.
+        raise exception.InvalidConductorGroup(group=None)
+    if group == '':
+        return group
+    if not node_schema.is_valid_conductor_group(group):
+        # Never looked up: MariaDB's collation would match 'a ' to 'a'.
+        raise node_schema.no_conductor(driver, shown(group))
+    lowered = group.lower()
+    ctx = context.of_request(req)
+    timeout = context.app_state(req).conf.conductor.heartbeat_timeout
+    if not conductor_groups.is_served(ctx, lowered, timeout):
+        raise node_schema.no_conductor(driver, group)
+    return lowered
 
 
 def timestamp(value):

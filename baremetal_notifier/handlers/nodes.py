@@ -3,7 +3,6 @@
 from urllib import parse
 
 from oslo_log import log as logging
-from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 from baremetal_notifier import context
@@ -25,6 +24,8 @@ LOG = logging.getLogger(__name__)
 # A PATCH that loses a compare-and-swap is applied again to the fresh
 # node this many times before the client is told to retry.
 PATCH_ATTEMPTS = 3
+# A query value as an error message quotes it.
+_shown = node_view.shown
 # List query parameters: the version each appeared in (1.1 if absent).
 LIST_PARAMS = {
     'limit': None, 'marker': None, 'sort_key': None, 'sort_dir': None,
@@ -35,21 +36,35 @@ LIST_PARAMS = {
     'resource_class': microversion.RESOURCE_CLASS,
     'fault': microversion.FAULT,
     'chassis_uuid': None,
+    # Refused below 1.43 with a 400, not a 406 (see _detail_asked).
+    'detail': None,
+    'conductor_group': microversion.CONDUCTOR_GROUP,
+}
+# Ironic's words for these version refusals (the others: its bare 406).
+_TOO_EARLY = {
+    'conductor_group': 'Request not acceptable. The minimal required API '
+                       'version should be 1.46',
 }
 
 
 def enrollment_values(body, unrestricted_names=True,
-                      provision_state=states.ENROLL):
+                      provision_state=states.ENROLL, group_of=None):
     """Check a schema-valid POST body: the values a new node row gets.
 
     Shared with ``baremetal-notifier-manage node import``.
+
+    :param group_of: ``(driver, group) -> group as stored``; by default
+        (an import, which may run before the group's conductors do) a
+        valid name lower-cased.
     """
     schema.check_constants(body)
     name = body.get('name')
     if name is not None and not schema.is_valid_name(name,
                                                       unrestricted_names):
         raise exception.InvalidName(name=name)
-    schema.check_driver(body['driver'])
+    # null is the default group, as in Ironic.
+    group = body.get('conductor_group') or ''
+    schema.check_driver(body['driver'], group)
     node_uuid = node_view.canonical_uuid(
         body.get('uuid') or uuidutils.generate_uuid())
     instance_uuid = body.get('instance_uuid')
@@ -66,6 +81,8 @@ def enrollment_values(body, unrestricted_names=True,
         'resource_class': body.get('resource_class'),
         'maintenance': schema.flag(body.get('maintenance'), 'maintenance'),
         'provision_state': provision_state,
+        'conductor_group': (group_of or schema.stored_group)(
+            body['driver'], group),
     }
     schema.check_storable(values)
     schema.check_driver_info(node_uuid, values['driver_info'])
@@ -81,15 +98,20 @@ def create_node(req):
     body = node_view.read_body(req, schema.CREATE)
     ctx.can(policies.CREATE)
     for field, value in body.items():
-        if (value is not None and field in node_fields.SINCE
+        # Ironic takes a field its version lacks only as null, and
+        # conductor_group only as '' (null is a 406 there).
+        empty = '' if field == 'conductor_group' else None
+        if (value != empty and field in node_fields.SINCE
                 and not node_fields.allowed(req, field)):
             raise exception.NotAcceptable()
     # Ironic enrolls new nodes from 1.11; before, they start available.
     state = (states.ENROLL if microversion.allows(req, microversion.ENROLL)
              else states.AVAILABLE)
-    node = node_obj.create(ctx, enrollment_values(
+    values = enrollment_values(
         body, microversion.allows(req, microversion.UNRESTRICTED_NAMES),
-        state))
+        state, lambda driver, group: node_view.served_group(req, driver,
+                                                            group))
+    node = node_obj.create(ctx, values)
     LOG.info('Enrolled node %s (%s) in state %s', node.uuid, node.name,
              state)
     return wsgi_wrapper.respond(
@@ -98,30 +120,25 @@ def create_node(req):
         {'Location': node_view.node_url(req, node.uuid)})
 
 
-def _shown(value, length=255):
-    """A query value as an error message quotes it: a query string has no
-    size limit, a message should."""
-    return value if len(value) <= length else value[:length] + '...'
-
-
 def _flag(params, name):
-    try:
-        return strutils.bool_from_string(params[name], strict=True)
-    except ValueError:
-        raise exception.InvalidParameterValue(
-            err='Invalid value for %s: %s' % (name, _shown(params[name]))
-        ) from None
+    return node_view.flag(params[name], name)
 
 
 def _list_query(req, detail):
     """Ironic's list parameters, checked; the last of a repeated one wins."""
     params = {}
     for key, values in node_view.query(req).items():
-        if key not in LIST_PARAMS or (detail and key == 'fields'):
+        if key not in LIST_PARAMS or (detail and key in ('fields',
+                                                         'detail')):
             raise exception.Invalid('Unknown argument: "%s"' % _shown(key))
-        if not microversion.allows(req, LIST_PARAMS[key] or (1, 1)):
-            raise exception.NotAcceptable()
         params[key] = values[-1]
+    if 'detail' in params:
+        # Parsed before any version check, as Ironic's argument
+        # validation does.
+        params['detail'] = str(_flag(params, 'detail'))
+    for key in params:
+        if not microversion.allows(req, LIST_PARAMS[key] or (1, 1)):
+            raise exception.NotAcceptable(_TOO_EARLY.get(key))
     filters = {}
     for name in ('maintenance', 'associated'):
         if name in params:
@@ -130,6 +147,13 @@ def _list_query(req, detail):
         schema.check_provision_state(params['provision_state'])
     if 'fault' in params:
         schema.check_fault(params['fault'])
+    if 'conductor_group' in params:
+        # Stored lower case; and a name no group can have matches no node
+        # (never compared: MariaDB's collation would match 'A ' to 'a').
+        group = params['conductor_group']
+        filters['conductor_group'] = (
+            group.lower() if schema.is_valid_conductor_group(group)
+            else None)
     for name in ('provision_state', 'driver', 'fault', 'resource_class'):
         if name in params:
             filters[name] = params[name]
@@ -169,7 +193,7 @@ def _sorting(params):
     sort_dir = params.get('sort_dir', 'asc')
     if sort_key not in node_obj.SORT_KEYS:
         raise exception.InvalidParameterValue(
-            err='The sort_key value "%s" is an invalid field for sorting'
+            err='The sort_key value %s is an invalid field for sorting'
             % _shown(sort_key))
     if sort_dir not in ('asc', 'desc'):
         raise exception.InvalidParameterValue(
@@ -186,27 +210,44 @@ def _next_link(req, detail, params, limit, last):
                                  parse.urlencode(sorted(query.items())))
 
 
+def _detail_asked(req, params):
+    """True for ``?detail=True`` on the list (1.43): every field, as
+    /v1/nodes/detail. Ironic's get_request_return_fields checks."""
+    if 'detail' not in params:
+        return False
+    if not microversion.allows(req, microversion.DETAIL_QUERY):
+        raise exception.InvalidParameterValue(
+            err='Invalid query parameter ?detail=%s received.'
+            % params['detail'])
+    if params['detail'] == 'True' and 'fields' in params:
+        raise exception.InvalidParameterValue(
+            err='Can not specify ?detail=True and fields in the same '
+                'request.')
+    return params['detail'] == 'True'
+
+
 def _list(req, detail):
     ctx = context.of_request(req)
     project = node_access.listed_project(req)
     params, filters = _list_query(req, detail)
     limit = _limit(req, params)
-    sort_key, sort_dir = _sorting(params)
+    wanted = (node_view.parse_fields(req, params['fields'])
+              if 'fields' in params else node_view.LIST_FIELDS)
+    # A field newer than the version is a 406 before it is a bad key.
     if 'sort_key' in params and params['sort_key'] in node_fields.SINCE \
             and not node_fields.allowed(req, params['sort_key']):
         raise exception.NotAcceptable()
-    if detail:
-        fields = node_view.served_fields(req)
-    elif 'fields' in params:
-        fields = node_view.parse_fields(req, params['fields'])
-    else:
-        fields = node_view.LIST_FIELDS
+    sort_key, sort_dir = _sorting(params)
+    # ?detail=True is the detail view on this route (its next link too).
+    whole = detail or _detail_asked(req, params)
+    fields = node_view.served_fields(req) if whole else wanted
     if project is not None:
         # Ironic lists only the nodes the project owns or leases then; no
         # node here has an owner or a lessee.
         return wsgi_wrapper.respond(200, {'nodes': []})
-    if 'chassis_uuid' in params:
-        # No node here belongs to a chassis (chassis are not served).
+    if 'chassis_uuid' in params or filters.get('conductor_group', '') is None:
+        # No node here belongs to a chassis (chassis are not served), nor
+        # to a group with an invalid name.
         found, more = [], False
     else:
         found, more = node_obj.get_list(ctx, filters, sort_key, sort_dir,
@@ -215,7 +256,7 @@ def _list(req, detail):
               if 'traits' in fields else {})
     visibility = node_view.Visibility(req)
     body = {'nodes': [node_view.render(req, node, fields, visibility,
-                                       traits.get(node.id), whole=detail)
+                                       traits.get(node.id), whole=whole)
                       for node in found]}
     if more:
         body['next'] = _next_link(req, detail, params, limit, found[-1])
@@ -256,12 +297,31 @@ def _render(req, node, fields, whole=True):
                             traits, whole)
 
 
+def _patch_query(req):
+    """PATCH's one query parameter, ?reset_interfaces= (1.45): its value
+    (None when absent), checked in Ironic's order."""
+    params = node_view.query(req)
+    unknown = set(params) - {'reset_interfaces'}
+    if unknown:
+        raise exception.Invalid('Unknown argument: "%s"'
+                                % _shown(sorted(unknown)[0]))
+    if 'reset_interfaces' not in params:
+        return None
+    value = node_view.flag(params['reset_interfaces'][-1],
+                           'reset_interfaces')
+    if not microversion.allows(req, microversion.RESET_INTERFACES):
+        raise exception.NotAcceptable()
+    return value
+
+
 @wsgi_wrapper.BaremetalWsgify
 def update_node(req):
     """PATCH /v1/nodes/{node_ident}: one compare-and-swap UPDATE."""
     ctx = context.of_request(req)
+    reset_interfaces = _patch_query(req)
     ops = node_view.read_body(req, schema.PATCH)
     node_patch.check_ops(req, ops)
+    node_patch.check_reset_interfaces(ops, reset_interfaces)
     ident = node_view.node_ident(req)
     node = node_access.retrieve(req, *node_patch.policy_rules(ops))
     for attempt in range(PATCH_ATTEMPTS):
@@ -270,6 +330,13 @@ def update_node(req):
         if node.reservation is not None:
             raise exception.NodeLocked(node=node.uuid, host=node.reservation)
         values = node_patch.changes(req, node, ops)
+        # Every PATCH goes to the node's conductor in Ironic: a group no
+        # live conductor serves refuses it (the node's own one too).
+        group = node_view.served_group(
+            req, values.get('driver', node.driver),
+            values.get('conductor_group', node.conductor_group))
+        if 'conductor_group' in values:
+            values['conductor_group'] = group
         if not values:
             break
         try:

@@ -37,9 +37,9 @@ SORT_KEYS = ('id', 'uuid', 'name', 'driver', 'power_state',
              'target_provision_state', 'provision_updated_at',
              'instance_uuid', 'maintenance', 'maintenance_reason', 'fault',
              'reservation', 'last_error', 'resource_class', 'created_at',
-             'updated_at')
+             'updated_at', 'conductor_group')
 FILTERS = ('maintenance', 'associated', 'instance_uuid', 'provision_state',
-           'driver', 'fault', 'resource_class')
+           'driver', 'fault', 'resource_class', 'conductor_group')
 Optional = typing.Optional
 
 
@@ -67,6 +67,8 @@ class Node:
     instance_info: dict
     created_at: Optional[datetime.datetime]
     updated_at: Optional[datetime.datetime]
+    # Ironic's default group is '' (the conductors without a group).
+    conductor_group: str = ''
     # The columns exactly as read (JSON as text): what update() compares.
     stored: dict = dataclasses.field(default_factory=dict, repr=False,
                                      compare=False)

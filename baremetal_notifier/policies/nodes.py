@@ -29,6 +29,7 @@ SET_POWER_STATE = ROOT % 'set_power_state'
 SET_PROVISION_STATE = ROOT % 'set_provision_state'
 UPDATE_INSTANCE_INFO = ROOT % 'update_instance_info'
 UPDATE_CHASSIS_UUID = ROOT % 'update:chassis_uuid'
+UPDATE_CONDUCTOR_GROUP = ROOT % 'update:conductor_group'
 TRAITS_LIST = ROOT % 'traits:list'
 TRAITS_SET = ROOT % 'traits:set'
 TRAITS_DELETE = ROOT % 'traits:delete'
@@ -114,6 +115,8 @@ rules = [
     _rule(UPDATE_INSTANCE_INFO, base.SYSTEM_OR_OWNER_MEMBER_AND_LESSEE_ADMIN,
           'Update Node instance_info field', 'PATCH', _NODE),
     _field_rule(UPDATE_CHASSIS_UUID, base.SYSTEM_ADMIN, 'chassis_uuid'),
+    _field_rule(UPDATE_CONDUCTOR_GROUP, base.SYSTEM_MEMBER,
+                'conductor_group'),
     _rule(TRAITS_LIST, base.SYSTEM_OR_PROJECT_READER, 'List node traits',
           'GET', _NODE + '/traits'),
     policy.DocumentedRuleDefault(

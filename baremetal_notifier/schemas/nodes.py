@@ -49,10 +49,10 @@ _TEXT = {'type': ['string', 'null']}
 _FLAG = {'type': ['string', 'boolean', 'null']}
 # Fields of later versions than served: a POST may name them only as
 # null (any other value is Ironic's 406 for its version).
-_LATER = ('automated_clean', 'boot_mode', 'conductor_group', 'description',
-          'disable_power_off', 'firmware_interface', 'instance_name',
-          'lessee', 'network_data', 'owner', 'parent_node', 'retired',
-          'retired_reason', 'secure_boot', 'shard')
+_LATER = ('automated_clean', 'boot_mode', 'description', 'disable_power_off',
+          'firmware_interface', 'instance_name', 'lessee', 'network_data',
+          'owner', 'parent_node', 'retired', 'retired_reason', 'secure_boot',
+          'shard')
 CREATE = {
     'type': 'object',
     'properties': dict({
@@ -68,6 +68,8 @@ CREATE = {
         'resource_class': {'type': ['string', 'null'], 'maxLength': 80},
         'console_enabled': _FLAG,
         'maintenance': _FLAG,
+        # null is the default group, as in Ironic.
+        'conductor_group': _TEXT,
     }, **{name: _TEXT for name in INTERFACE_FIELDS},
         **{name: {} for name in _LATER}),
     'required': ['driver'],
@@ -88,6 +90,8 @@ PATCHED = {
         'resource_class': CREATE['properties']['resource_class'],
         'chassis_uuid': common.NULLABLE_UUID,
         'console_enabled': _FLAG,
+        # null: see handlers/node_view.served_group.
+        'conductor_group': _TEXT,
     }, **{name: _TEXT for name in INTERFACE_FIELDS}),
 }
 
@@ -106,6 +110,11 @@ PATCH = {
     },
 }
 
+# Ironic's validate_conductor_group, and its column's size (VARCHAR 255,
+# the length its [conductor] conductor_group option documents).
+_CONDUCTOR_GROUP_RE = re.compile(r'^[a-zA-Z0-9_\-\.]*$')
+CONDUCTOR_GROUP_LENGTH = 255
+
 # Ironic before 1.10: a host name label (RFC 952/1123).
 _HOSTNAME_RE = re.compile(r'^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$')
 # Ironic from 1.10: RFC 3986 unreserved characters.
@@ -120,12 +129,37 @@ def is_valid_name(name, unrestricted=True):
     return bool(pattern.match(name)) and not uuidutils.is_uuid_like(name)
 
 
-def check_driver(driver):
+def is_valid_conductor_group(group):
+    """Ironic's conductor group rules: letters, digits, ``_-.``, at most
+    255 characters ('' is the default group)."""
+    return (isinstance(group, str) and len(group) <= CONDUCTOR_GROUP_LENGTH
+            and bool(_CONDUCTOR_GROUP_RE.match(group)))
+
+
+def stored_group(driver, group):
+    """A valid group lower-cased (groups are case-insensitive), or
+    Ironic's InvalidConductorGroup."""
+    if not is_valid_conductor_group(group):
+        shown = group
+        if isinstance(group, str) and len(group) > CONDUCTOR_GROUP_LENGTH:
+            shown = group[:CONDUCTOR_GROUP_LENGTH] + '...'
+        raise exception.InvalidConductorGroup(group=shown)
+    return group.lower()
+
+
+def no_conductor(driver, group=''):
+    """Ironic's NoValidHost when no conductor takes ``driver`` nodes of
+    ``group`` (its hash ring has no such key): a bad request."""
+    return exception.NoValidHost(
+        reason='No conductor service registered which supports driver '
+               '%s for conductor group "%s". Ensure the driver is valid '
+               'and enabled.' % (driver, group))
+
+
+def check_driver(driver, group=''):
     """Ironic refuses a driver no conductor supports, as a bad request."""
     if driver not in ENABLED_DRIVERS:
-        raise exception.NoValidHost(
-            reason='No conductor service registered which supports driver '
-                   '%s for conductor group "".' % driver)
+        raise no_conductor(driver, group)
 
 
 def check_driver_info(node_uuid, driver_info):

@@ -13,12 +13,17 @@ KeyDiff(only in Ironic's body, only in ours).
 from tests.fixtures.ironic_diff import KeyDiff
 
 # Why.
-VER = 'deliberate: versions above our maximum 1.42'
+VER = 'deliberate: versions above our maximum 1.46'
 NOSERVE = 'deliberate: chassis, ports and volume are not served'
 I500 = 'deliberate: Ironic answers 500 here; ours a 4xx (hostile-input rule)'
 ROOTLINKS = ('deliberate: the /v1 document links only what is served here '
              '(no chassis, ports, portgroups, volume, lookup, heartbeat; '
-             'nothing above 1.42)')
+             'nothing above 1.46)')
+GROUP500 = ("deliberate: Ironic answers 500 for a conductor_group PATCH to "
+            "null or a remove (it lower-cases the missing value); ours: "
+            "null is 400 (Expected a conductor group but received None.), "
+            "remove is the default group '' (200), and below 1.46 any "
+            "conductor_group patch is 406")
 
 # Ironic answers these from a controller (a versioned fault body); this
 # service has no route for them (a routing error: Ironic's framework body
@@ -33,6 +38,25 @@ FRAMEWORK_FAULT = frozenset(['error_message.code',
                              'error_message.description',
                              'error_message.title'])
 OUR_404 = frozenset(['error_message']) | FRAMEWORK_FAULT
+IRONIC_500 = frozenset(['error_message']) | FAULT
+# A node's key paths at 1.46, as this service answers a PATCH.
+NODE_1_46 = frozenset([
+    'bios_interface', 'boot_interface', 'chassis_uuid', 'clean_step',
+    'conductor_group', 'console_enabled', 'console_interface', 'created_at',
+    'deploy_interface', 'deploy_step', 'driver', 'driver_info',
+    'driver_internal_info', 'extra', 'fault', 'inspect_interface',
+    'inspection_finished_at', 'inspection_started_at', 'instance_info',
+    'instance_uuid', 'last_error', 'links', 'links[].href', 'links[].rel',
+    'maintenance', 'maintenance_reason', 'management_interface', 'name',
+    'network_interface', 'portgroups', 'portgroups[].href',
+    'portgroups[].rel', 'ports', 'ports[].href', 'ports[].rel',
+    'power_interface', 'power_state', 'properties', 'provision_state',
+    'provision_updated_at', 'raid_config', 'raid_interface',
+    'rescue_interface', 'reservation', 'resource_class', 'states',
+    'states[].href', 'states[].rel', 'storage_interface',
+    'target_power_state', 'target_provision_state', 'target_raid_config',
+    'traits', 'updated_at', 'uuid', 'vendor_interface', 'volume',
+    'volume[].href', 'volume[].rel'])
 V1_LINKS_1_1 = frozenset(['chassis', 'ports'])
 V1_LINKS_1_42 = V1_LINKS_1_1 | {'heartbeat', 'lookup', 'portgroups',
                                 'volume'}
@@ -65,17 +89,17 @@ EXPECTED_DIFFERENCES = {
     ('v1 latest', 'keys',
      KeyDiff(_links(V1_LINKS_LATEST), frozenset())): ROOTLINKS,
     ('v1 latest', 'version headers',
-     'X-OpenStack-Ironic-API-Version: ironic 1.115, ours 1.42'): VER,
-    ('nodes at 1.43', 'status', 'ironic 200, ours 406'): VER,
-    ('nodes at 1.43', 'version headers',
-     'X-OpenStack-Ironic-API-Version: ironic 1.43, ours None'): VER,
-    ('nodes at 1.43', 'keys',
-     KeyDiff(frozenset(['nodes']), OUR_404)): VER,
+     'X-OpenStack-Ironic-API-Version: ironic 1.115, ours 1.46'): VER,
     ('create bad JSON', 'status', 'ironic 500, ours 400'): I500,
     # GET of .../states/power: Ironic's controller fails (500); here the
     # path serves PUT only (405).
     ('power GET', 'status', 'ironic 500, ours 405'): I500,
     ('power GET', 'keys', KeyDiff(FAULT, FRAMEWORK_FAULT)): I500,
+    ('patch remove group at 1.45', 'status', 'ironic 500, ours 406'):
+        GROUP500,
+    ('patch null group', 'status', 'ironic 500, ours 400'): GROUP500,
+    ('patch remove group', 'status', 'ironic 500, ours 200'): GROUP500,
+    ('patch remove group', 'keys', KeyDiff(IRONIC_500, NODE_1_46)): GROUP500,
 }
 EXPECTED_DIFFERENCES.update(
     {('power GET', 'version headers', detail): I500

@@ -25,6 +25,7 @@ from tests.fixtures import vbmc
 N1 = '1be26c0b-03f2-4d2d-ae87-c02d7f33c781'  # created at 1.1: available
 N2 = '2f1a5d3e-6c7b-4a8e-9f0d-1b2c3d4e5f60'  # enrolled, managed, provided
 N3 = '3a9c8b7d-5e4f-4321-8765-0fedcba98765'  # resource class, deleted
+N4 = '4c2d9e1f-7a6b-4c5d-8e9f-0a1b2c3d4e5f'  # created at 1.45/1.46, deleted
 MISSING = '9e8d7c6b-5a49-4837-a261-504f3e2d1c0b'
 INSTANCE = 'a6f2a7c8-4f2e-4b7a-9d9f-3c1b2e5d7f10'
 NOVA_FIELDS = ('uuid,power_state,target_power_state,provision_state,'
@@ -91,6 +92,28 @@ def requests(ports):
             b'{"driver": "ipmi"}'),
         req('create name at 1.1', 'POST', '/v1/nodes', '1.1',
             {'driver': 'ipmi', 'name': 'too-early'}),
+        # -- create, 1.44-1.46 ---------------------------------------------
+        req('create with deploy_step', 'POST', '/v1/nodes', '1.44',
+            {'driver': 'ipmi', 'deploy_step': {}}),
+        req('create group at 1.45', 'POST', '/v1/nodes', '1.45',
+            {'driver': 'ipmi', 'conductor_group': 'rack1'}),
+        req('create null group at 1.45', 'POST', '/v1/nodes', '1.45',
+            {'driver': 'ipmi', 'conductor_group': None}),
+        req('create default group at 1.45', 'POST', '/v1/nodes', '1.45',
+            {'uuid': N4, 'driver': 'ipmi', 'conductor_group': ''}),
+        req('delete N4', 'DELETE', '/v1/nodes/' + N4, '1.46'),
+        req('create null group at 1.46', 'POST', '/v1/nodes', '1.46',
+            {'uuid': N4, 'driver': 'ipmi', 'conductor_group': None}),
+        req('delete N4 again', 'DELETE', '/v1/nodes/' + N4, '1.46'),
+        req('create default group at 1.46', 'POST', '/v1/nodes', '1.46',
+            {'uuid': N4, 'driver': 'ipmi', 'conductor_group': ''}),
+        req('delete N4 once more', 'DELETE', '/v1/nodes/' + N4, '1.46'),
+        req('create group nobody runs', 'POST', '/v1/nodes', '1.46',
+            {'driver': 'ipmi', 'conductor_group': 'rack9'}),
+        req('create invalid group', 'POST', '/v1/nodes', '1.46',
+            {'driver': 'ipmi', 'conductor_group': 'rack 9!'}),
+        req('create group not a string', 'POST', '/v1/nodes', '1.46',
+            {'driver': 'ipmi', 'conductor_group': 5}),
         # -- read ----------------------------------------------------------
         req('list at 1.1', 'GET', '/v1/nodes', '1.1'),
         req('list at 1.42', 'GET', '/v1/nodes', '1.42'),
@@ -134,6 +157,59 @@ def requests(ports):
             '/v1/nodes?sort_key=name&sort_dir=desc', '1.42'),
         req('sort by bad key', 'GET', '/v1/nodes?sort_key=driver_info',
             '1.42'),
+        # -- read, 1.43-1.46 -----------------------------------------------
+        req('list detail=True at 1.43', 'GET', '/v1/nodes?detail=True',
+            '1.43'),
+        req('list detail=True at 1.42', 'GET', '/v1/nodes?detail=True',
+            '1.42'),
+        req('list detail=False at 1.42', 'GET', '/v1/nodes?detail=False',
+            '1.42'),
+        req('list detail not a boolean', 'GET', '/v1/nodes?detail=perhaps',
+            '1.43'),
+        req('list detail=False at 1.43', 'GET', '/v1/nodes?detail=false',
+            '1.43'),
+        req('list detail=True with fields', 'GET',
+            '/v1/nodes?detail=True&fields=uuid', '1.43'),
+        req('list detail=False with fields', 'GET',
+            '/v1/nodes?detail=0&fields=uuid,name', '1.43'),
+        req('detail route with detail', 'GET', '/v1/nodes/detail?detail=1',
+            '1.43'),
+        req('list detail=True page', 'GET', '/v1/nodes?detail=True&limit=1',
+            '1.46'),
+        req('show at 1.43', 'GET', node2, '1.43'),
+        req('show at 1.44', 'GET', node2, '1.44'),
+        req('show at 1.45', 'GET', node2, '1.45'),
+        req('show at 1.46', 'GET', node2, '1.46'),
+        req('show deploy_step at 1.43', 'GET', node2 + '?fields=deploy_step',
+            '1.43'),
+        req('show deploy_step at 1.44', 'GET',
+            node2 + '?fields=uuid,deploy_step', '1.44'),
+        req('show conductor_group at 1.45', 'GET',
+            node2 + '?fields=conductor_group', '1.45'),
+        req('show conductor_group at 1.46', 'GET',
+            node2 + '?fields=conductor_group,name', '1.46'),
+        req('list at 1.46', 'GET', '/v1/nodes', '1.46'),
+        req('detail at 1.46', 'GET', '/v1/nodes/detail', '1.46'),
+        req('list fields at 1.46', 'GET',
+            '/v1/nodes?fields=uuid,conductor_group,deploy_step', '1.46'),
+        req('filter conductor_group at 1.45', 'GET',
+            '/v1/nodes?conductor_group=', '1.45'),
+        req('filter default conductor_group', 'GET',
+            '/v1/nodes?conductor_group=', '1.46'),
+        req('filter conductor_group nobody runs', 'GET',
+            '/v1/nodes?conductor_group=rack9', '1.46'),
+        req('filter conductor_group on detail', 'GET',
+            '/v1/nodes/detail?conductor_group=', '1.46'),
+        req('filter conductor_group with detail=True', 'GET',
+            '/v1/nodes?conductor_group=&detail=True', '1.46'),
+        req('sort by conductor_group at 1.45', 'GET',
+            '/v1/nodes?sort_key=conductor_group', '1.45'),
+        req('sort by conductor_group', 'GET',
+            '/v1/nodes?sort_key=conductor_group', '1.46'),
+        req('sort by deploy_step at 1.43', 'GET',
+            '/v1/nodes?sort_key=deploy_step', '1.43'),
+        req('sort by deploy_step', 'GET', '/v1/nodes?sort_key=deploy_step',
+            '1.46'),
         req('states at 1.1', 'GET', node2 + '/states', '1.1'),
         req('states at 1.42', 'GET', node2 + '/states', '1.42'),
         req('Accept text/plain', 'GET', '/v1/nodes', '1.42', None,
@@ -158,6 +234,46 @@ def requests(ports):
         req('patch as merge-patch', 'PATCH', node2, '1.42',
             b'{"name": "x"}',
             {'Content-Type': 'application/merge-patch+json'}),
+        # -- PATCH, 1.44-1.46 ----------------------------------------------
+        req('patch deploy_step', 'PATCH', node2, '1.44',
+            [{'op': 'replace', 'path': '/deploy_step', 'value': {}}]),
+        req('patch reset_interfaces at 1.44', 'PATCH',
+            node2 + '?reset_interfaces=True', '1.44',
+            [{'op': 'replace', 'path': '/driver', 'value': 'ipmi'}]),
+        req('patch reset_interfaces not a boolean', 'PATCH',
+            node2 + '?reset_interfaces=perhaps', '1.44',
+            [{'op': 'add', 'path': '/extra/a', 'value': 1}]),
+        req('patch reset_interfaces without driver', 'PATCH',
+            node2 + '?reset_interfaces=True', '1.45',
+            [{'op': 'add', 'path': '/extra/a', 'value': 1}]),
+        req('patch reset_interfaces=False', 'PATCH',
+            node2 + '?reset_interfaces=False', '1.45',
+            [{'op': 'add', 'path': '/extra/a', 'value': 1}]),
+        req('patch reset_interfaces with driver', 'PATCH',
+            node2 + '?reset_interfaces=True', '1.45',
+            [{'op': 'replace', 'path': '/driver', 'value': 'ipmi'}]),
+        req('patch unknown query argument', 'PATCH', node2 + '?bogus=1',
+            '1.45', [{'op': 'add', 'path': '/extra/a', 'value': 2}]),
+        req('patch group at 1.45', 'PATCH', node2, '1.45',
+            [{'op': 'replace', 'path': '/conductor_group', 'value': ''}]),
+        req('patch remove group at 1.45', 'PATCH', node2, '1.45',
+            [{'op': 'remove', 'path': '/conductor_group'}]),
+        req('patch group nobody runs', 'PATCH', node2, '1.46',
+            [{'op': 'replace', 'path': '/conductor_group',
+              'value': 'RACK9'}]),
+        req('patch invalid group', 'PATCH', node2, '1.46',
+            [{'op': 'replace', 'path': '/conductor_group',
+              'value': 'rack 9!'}]),
+        req('patch group not a string', 'PATCH', node2, '1.46',
+            [{'op': 'replace', 'path': '/conductor_group', 'value': 7}]),
+        req('patch default group', 'PATCH', node2, '1.46',
+            [{'op': 'replace', 'path': '/conductor_group', 'value': ''}]),
+        req('patch add default group', 'PATCH', node2, '1.46',
+            [{'op': 'add', 'path': '/conductor_group', 'value': ''}]),
+        req('patch null group', 'PATCH', node2, '1.46',
+            [{'op': 'replace', 'path': '/conductor_group', 'value': None}]),
+        req('patch remove group', 'PATCH', node2, '1.46',
+            [{'op': 'remove', 'path': '/conductor_group'}]),
         # -- lifecycle -----------------------------------------------------
         req('power on an enroll node', 'PUT', node2 + '/states/power',
             '1.42', {'target': 'power on'}),
@@ -230,23 +346,31 @@ def requests(ports):
     ]
 
 
-# The openstack CLI's node views, pinned to our maximum version (the
+# The openstack CLI's node views, pinned to a version we serve (the
 # client would negotiate up to Ironic's): their columns must match.
 CLI_COMMANDS = {
-    'cli node show': ('baremetal', 'node', 'show', N2),
-    'cli node list --long': ('baremetal', 'node', 'list', '--long'),
-    'cli node show --fields': ('baremetal', 'node', 'show', N2, '--fields',
-                               'uuid', 'power_state', 'resource_class'),
+    'cli node show': ('1.42', 'baremetal', 'node', 'show', N2),
+    'cli node list --long': ('1.42', 'baremetal', 'node', 'list', '--long'),
+    'cli node show --fields': ('1.42', 'baremetal', 'node', 'show', N2,
+                               '--fields', 'uuid', 'power_state',
+                               'resource_class'),
+    'cli node show at 1.46': ('1.46', 'baremetal', 'node', 'show', N2),
+    'cli node list --long --conductor-group': (
+        '1.46', 'baremetal', 'node', 'list', '--long', '--conductor-group',
+        ''),
+    'cli node list --conductor-group nobody runs': (
+        '1.46', 'baremetal', 'node', 'list', '--conductor-group', 'rack9'),
 }
 
 
-def cli(url, args):
-    """(exit status, {}, stdout) of ``openstack ARGS -f json`` against the
-    Bare Metal API at ``url`` without authentication."""
+def cli(url, version, *args):
+    """(exit status, {}, stdout) of ``openstack ARGS -f json`` at API
+    ``version`` against the Bare Metal API at ``url`` without
+    authentication."""
     env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
     result = subprocess.run(
         [processes.script_path('openstack'), '--os-auth-type', 'none',
-         '--os-endpoint', url, '--os-baremetal-api-version', '1.42']
+         '--os-endpoint', url, '--os-baremetal-api-version', version]
         + list(args) + ['-f', 'json'], env=env, stdin=subprocess.DEVNULL,
         capture_output=True, timeout=120, check=False)
     return result.returncode, {}, result.stdout
@@ -277,7 +401,7 @@ class TestIronicDifferential(testtools.TestCase):
             (ours.url, requests(fleets[1].ports)), send)
         for name, args in CLI_COMMANDS.items():
             found.extend(ironic_diff.compare(
-                name, cli(ironic.url, args), cli(ours.url, args)))
+                name, cli(ironic.url, *args), cli(ours.url, *args)))
         unexpected = [d for d in found if tuple(d) not in
                       EXPECTED_DIFFERENCES]
         gone = set(EXPECTED_DIFFERENCES) - set(map(tuple, found))

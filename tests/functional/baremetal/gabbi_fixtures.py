@@ -72,6 +72,22 @@ class NodesFixture(APIFixture):
                               target_power_state='power off')
 
 
+class GroupsFixture(NodesFixture):
+    """The same nodes, and conductors as their heartbeats left them: one
+    alive in group rack1, one in rack2 that stopped beating, one in rack3
+    that went offline (a clean shutdown). node-4 is in rack1, node-0 in
+    rack2, the others in the default group ''."""
+
+    def populate(self, api):
+        super().populate(api)
+        timeout = api.conf.conductor.heartbeat_timeout
+        baremetal.add_conductor(api.db, 'c-rack1', 'rack1')
+        baremetal.add_conductor(api.db, 'c-rack2', 'rack2', age=timeout + 5)
+        baremetal.add_conductor(api.db, 'c-rack3', 'rack3', online=False)
+        baremetal.set_columns(api.db, NODE_4, conductor_group='rack1')
+        baremetal.set_columns(api.db, NODE_0, conductor_group='rack2')
+
+
 class PolicyFixture(NodesFixture):
     """The same nodes behind policy, identities as keystonemiddleware
     would pass them (X-Roles, X-Project-*, OpenStack-System-Scope), and

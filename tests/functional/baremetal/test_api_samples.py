@@ -116,7 +116,7 @@ class SampleShapes(testtools.TestCase, samples.SampleAssertions):
         media_types = actual.pop('media_types')
         self.assertEqual('application/json', media_types['base'])
         version = actual.pop('version')
-        self.assertEqual(('1.1', '1.42'), (version['min_version'],
+        self.assertEqual(('1.1', '1.46'), (version['min_version'],
                                            version['version']))
         self.assertSameShape(_served_part(sample, actual), actual)
         self.assertEqual({'id', 'links', 'nodes', 'drivers'}, set(actual))
@@ -183,25 +183,25 @@ class SampleShapes(testtools.TestCase, samples.SampleAssertions):
                 ('api-v1-root-response.json', 'GET', '/v1/', None, None),
                 ('node-update-response.json', 'PATCH',
                  '/v1/nodes/rack1-node1', self.ours(
-                     'node-update-request.json')[1:], '1.42'),
+                     'node-update-request.json')[1:], '1.46'),
                 ('node-show-response.json', 'GET', '/v1/nodes/rack1-node1',
-                 None, '1.42'),
+                 None, '1.46'),
                 ('node-get-state-response.json', 'GET',
-                 '/v1/nodes/rack1-node1/states', None, '1.42'),
+                 '/v1/nodes/rack1-node1/states', None, '1.46'),
                 ('nodes-list-response.json', 'GET', '/v1/nodes', None,
-                 '1.42'),
+                 '1.46'),
                 ('nodes-list-fields-response.json', 'GET',
-                 '/v1/nodes/?fields=uuid,power_state', None, '1.42'),
+                 '/v1/nodes/?fields=uuid,power_state', None, '1.46'),
                 ('nodes-list-next-response.json', 'GET',
-                 '/v1/nodes?limit=1', None, '1.42'),
+                 '/v1/nodes?limit=1', None, '1.46'),
                 ('nodes-list-details-response.json', 'GET',
-                 '/v1/nodes/detail', None, '1.42'),
+                 '/v1/nodes/detail', None, '1.46'),
                 ('error-response.json', 'GET', '/v1/nodes/rack9-node9',
-                 None, '1.42'),
+                 None, '1.46'),
                 # Last: a third node would change the lists above.
                 ('node-create-response.json', 'POST', '/v1/nodes',
                  dict(self.ours('node-create-request.json'), name='n3'),
-                 '1.42')):
+                 '1.46')):
             actual = self.call(method, path, body, version)
             self.assertLess(self.last.status_int, 500, sample)
             self.assertSameShape(self.ours(sample), actual, sample)

@@ -16,9 +16,12 @@ import textwrap
 import time
 import urllib.request
 
+import sqlalchemy as sa
 import testtools
 
 from baremetal_notifier.cmd import service
+from baremetal_notifier.db import models
+from powerbridge import db as db_utils
 from powerbridge.stack import layout
 from tests.fixtures import vbmc as vbmc_fixtures
 
@@ -199,6 +202,59 @@ class CLINodesTest(testtools.TestCase):
                 time.sleep(0.05)
             self.assertEqual(on, self.fleet.fleet.get_power(0))
         self.openstack('node', 'delete', 'cli-power')
+
+    def beat_as_conductor(self, hostname, group):
+        """A conductor of ``group`` on another host, as its last heartbeat
+        left its row in the shared database (the service's own conductor
+        is in the default group)."""
+        engine = sa.create_engine('sqlite:///%s/baremetal.sqlite' % self.tmp)
+        self.addCleanup(engine.dispose)
+        conductors = models.Conductor.__table__
+        with engine.begin() as connection:
+            connection.execute(conductors.delete().where(
+                conductors.c.hostname == hostname))
+            connection.execute(conductors.insert().values(
+                hostname=hostname, conductor_group=group, online=True,
+                created_at=db_utils.utcnow(), updated_at=db_utils.utcnow()))
+
+    def test_conductor_groups(self):
+        # The CLI negotiates 1.46, the first version with conductor_group.
+        self.beat_as_conductor('cli-rack1-conductor', 'rack1')
+        node = self.openstack_json('node', 'create', '--driver', 'ipmi',
+                                   '--name', 'cli-grouped',
+                                   '--conductor-group', 'RACK1')
+        self.assertEqual('rack1', node['conductor_group'])
+        self.assertEqual({}, node['deploy_step'])
+        listed = self.openstack_json('node', 'list', '--conductor-group',
+                                     'rack1')
+        self.assertEqual(['cli-grouped'], [n['name'] for n in listed])
+        self.openstack('node', 'unset', 'cli-grouped', '--conductor-group')
+        self.assertEqual('', self.get('/v1/nodes/cli-grouped')[
+            'conductor_group'])
+        self.assertEqual([], self.openstack_json(
+            'node', 'list', '--conductor-group', 'rack1'))
+        self.openstack('node', 'set', 'cli-grouped', '--conductor-group',
+                       'rack1')
+        shown = self.openstack_json('node', 'show', 'cli-grouped',
+                                    '--fields', 'name', 'conductor_group')
+        self.assertEqual({'name': 'cli-grouped', 'conductor_group': 'rack1'},
+                         shown)
+        long = self.openstack_json('node', 'list', '--long',
+                                   '--conductor-group', 'RACK1')
+        self.assertEqual([('cli-grouped', 'rack1')],
+                         [(n['name'], n['conductor_group']) for n in long])
+        # A group without a live conductor: Ironic's 400, naming it.
+        refused = self.openstack('node', 'set', 'cli-grouped',
+                                 '--conductor-group', 'rack9', expect_rc=1)
+        self.assertIn('No valid host was found. Reason: No conductor '
+                      'service registered which supports driver ipmi for '
+                      'conductor group "rack9"', refused.stderr)
+        self.assertIn('(HTTP 400)', refused.stderr)
+        refused = self.openstack('node', 'create', '--driver', 'ipmi',
+                                 '--conductor-group', 'rack 9!',
+                                 expect_rc=1)
+        self.assertIn('for conductor group "rack 9!"', refused.stderr)
+        self.openstack('node', 'delete', 'cli-grouped')
 
     def assertServiceLogsClean(self):
         self.output.flush()

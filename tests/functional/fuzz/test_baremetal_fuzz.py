@@ -25,15 +25,17 @@ SEED = 20261205
 REQUESTS = 4000
 # Share of the requests that are PATCHes built by hostile.json_patch.
 PATCH_SHARE = 0.2
-GOOD_VERSIONS = ('1.1', '1.5', '1.9', '1.10', '1.27', '1.42', 'latest')
+GOOD_VERSIONS = ('1.1', '1.5', '1.9', '1.10', '1.27', '1.42', '1.43', '1.45',
+                 '1.46', 'latest')
 VERSION_HEADER = 'X-OpenStack-Ironic-API-Version'
 
 LIST_QUERY = ('limit', 'marker', 'sort_key', 'sort_dir', 'maintenance',
               'associated', 'instance_uuid', 'fields', 'provision_state',
-              'driver', 'fault', 'power_state', 'detail')
+              'driver', 'fault', 'power_state', 'detail', 'conductor_group')
 PATCH_PATHS = ('/extra', '/properties', '/driver_info', '/name', '/driver',
                '/instance_uuid', '/extra/a', '/properties/cpus',
-               '/driver_info/ipmi_password', '/maintenance', '/uuid')
+               '/driver_info/ipmi_password', '/maintenance', '/uuid',
+               '/conductor_group', '/deploy_step')
 
 
 def _routes():
@@ -49,9 +51,12 @@ def _routes():
         hostile.Route('GET', '/v1/nodes/detail', None, LIST_QUERY),
         hostile.Route('POST', '/v1/nodes', node),
         hostile.Route('POST', '/v1/nodes', {'driver': 'ipmi'}),
+        hostile.Route('POST', '/v1/nodes', {'driver': 'ipmi',
+                                            'conductor_group': ''}),
         hostile.Route('GET', '/v1/nodes/{node_ident}', None, ('fields',)),
         hostile.Route('PATCH', '/v1/nodes/{node_ident}',
-                      [{'op': 'add', 'path': '/extra/x', 'value': 1}]),
+                      [{'op': 'add', 'path': '/extra/x', 'value': 1}],
+                      ('reset_interfaces',)),
         hostile.Route('DELETE', '/v1/nodes/{node_ident}', None),
         hostile.Route('GET', '/v1/nodes/{node_ident}/states', None),
         hostile.Route('PUT', '/v1/nodes/{node_ident}/states/power',
