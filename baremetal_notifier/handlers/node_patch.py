@@ -60,6 +60,7 @@ _PATH_RULES = (
     ('/chassis_uuid', policies.UPDATE_CHASSIS_UUID),
     ('/instance_uuid', policies.UPDATE_INSTANCE_UUID),
     ('/driver', policies.UPDATE_DRIVER),
+    ('/conductor_group', policies.UPDATE_CONDUCTOR_GROUP),
     ('/name', policies.UPDATE_NAME),
 )
 
