@@ -161,3 +161,21 @@ def conditional_update(session, table, values, **expected):
     result = session.execute(
         table.update().where(sa.and_(*clauses)).values(**values))
     return result.rowcount
+
+
+def server_utcnow(session):
+    """Naive UTC now by the database server's clock.
+
+    Liveness compares heartbeats written by several hosts: with every
+    timestamp from one clock, a host whose own clock is off neither looks
+    dead to its peers nor sees live peers as dead (which would make two
+    hosts own one node). SQLite lives on one host: its clock is ours.
+    """
+    name = session.get_bind().dialect.name
+    if name == 'postgresql':
+        query = "SELECT CAST(timezone('UTC', clock_timestamp()) AS timestamp)"
+    elif name == 'mysql':
+        query = 'SELECT UTC_TIMESTAMP(6)'
+    else:
+        return utcnow()
+    return session.execute(sa.text(query)).scalar()
