@@ -1,0 +1,90 @@
+"""``baremetal-notifier-manage conductor list``: who owns what.
+
+One line per conductor row: host, conductor group, online flag, whether
+it is alive (online with a heartbeat in ``[conductor] heartbeat_timeout``,
+by the database's clock), its last heartbeat and how many nodes it owns by
+the hash ring of its group, computed as the conductors compute it. Then
+one line per conductor group whose nodes wait because no conductor of
+that group is alive.
+"""
+
+import collections
+import json
+
+from baremetal_notifier.conductor import ownership as ownership_mod
+from baremetal_notifier import context
+from baremetal_notifier.objects import conductors
+from powerbridge import db
+
+HEADER = ('host', 'group', 'online', 'alive', 'last heartbeat', 'age',
+          'nodes owned')
+
+
+def conductor_list(database, timeout, conf):
+    """{'conductors': [dict per row], 'waiting': {group: nodes}}."""
+    ctx = context.admin_context(database)
+    rows = conductors.get_all(ctx, timeout)
+    ring = ownership_mod.Ownership(ctx, None, '', conf)
+    ring.refresh()
+    owned = collections.Counter()
+    for group, uuids in ring.node_groups().items():
+        for uuid in uuids:
+            owner = ring.owner_of(uuid, group)
+            if owner is not None:
+                owned[owner] += 1
+    return {
+        'conductors': [
+            {'host': row.hostname, 'conductor_group': row.conductor_group,
+             'online': row.online, 'alive': row.alive,
+             'last_heartbeat': db.isotime(row.updated_at),
+             'heartbeat_age': row.age,
+             'nodes_owned': owned.get(row.hostname, 0)}
+            for row in rows],
+        'waiting': ring.waiting_groups(),
+    }
+
+
+def _age(seconds):
+    return '-' if seconds is None else '%.0f s' % seconds
+
+
+def _conductor_list(conf):
+    database = db.Database.from_conf(conf)
+    try:
+        result = conductor_list(database, conf.conductor.heartbeat_timeout,
+                                conf)
+    finally:
+        database.dispose()
+    if conf.category.output_format == 'json':
+        print(json.dumps(result, sort_keys=True))
+        return 0
+    lines = [HEADER] + [
+        (c['host'], c['conductor_group'] or "''",
+         'yes' if c['online'] else 'no', 'yes' if c['alive'] else 'no',
+         c['last_heartbeat'] or '-', _age(c['heartbeat_age']),
+         str(c['nodes_owned'])) for c in result['conductors']]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
+    for line in lines:
+        print('  '.join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+    for group, count in sorted(result['waiting'].items()):
+        print("conductor group %r: %d nodes wait, no conductor of the group "
+              "is alive" % (group, count))
+    return 0
+
+
+def add_conductor_parsers(subparsers):
+    """Add the ``conductor`` category (see outbox_commands)."""
+    parser = subparsers.add_parser('conductor', help='conductors and the '
+                                   'nodes they own')
+    actions = parser.add_subparsers(dest='action')
+    actions.required = True
+    list_parser = actions.add_parser(
+        'list', help='host, group, online, alive, last heartbeat and nodes '
+        'owned of each conductor; groups whose nodes wait')
+    list_parser.add_argument(
+        '--format', dest='output_format', choices=('text', 'json'),
+        default='text', help='text (default) or one JSON object with '
+        '"conductors" (host, conductor_group, online, alive, last_heartbeat, '
+        'heartbeat_age in seconds, nodes_owned) and "waiting" ({group: '
+        'nodes})')
+    list_parser.set_defaults(func=_conductor_list)
