@@ -65,7 +65,8 @@ def _conductor_list(conf):
          str(c['nodes_owned'])) for c in result['conductors']]
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADER))]
     for line in lines:
-        print('  '.join(v.ljust(w) for v, w in zip(line, widths)).rstrip())
+        cells = zip(line, widths, strict=True)
+        print('  '.join(v.ljust(w) for v, w in cells).rstrip())
     for group, count in sorted(result['waiting'].items()):
         print("conductor group %r: %d nodes wait, no conductor of the group "
               "is alive" % (group, count))

@@ -189,7 +189,7 @@ def clear_stale(ctx, host, node_uuids=None, dead_for=None, by=None,
         for chunk in node_power.chunks(node_uuids):
             counts = _clear(session, where + [NODES.c.uuid.in_(chunk)],
                             host, by, power_error)
-            totals = [a + b for a, b in zip(totals, counts)]
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
         return tuple(totals)
 
 

@@ -22,6 +22,7 @@ from oslo_config import cfg
 import sqlalchemy as sa
 import testscenarios
 import testtools
+from testtools import content
 
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier.conductor import ownership
@@ -35,6 +36,7 @@ from tests.fixtures import vbmc
 from tests.fixtures.waiting import wait_for
 
 NODES = models.Node.__table__
+OUTBOX = models.EventOutbox.__table__
 HOSTS = ('cond-a', 'cond-b', 'cond-c')
 COUNT = 12
 HEARTBEAT_TIMEOUT = 4
@@ -116,6 +118,8 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
                 stdin=subprocess.DEVNULL)
         self.procs[host] = (popen, log_path)
         self.addCleanup(self._reap, popen)
+        self.addOnException(lambda _exc_info, host=host: self.addDetail(
+            host + '.log', content.text_content(self.log(host))))
 
     @staticmethod
     def _reap(popen):
@@ -204,6 +208,10 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
         expected.update((instances[n], 'POWER_ON') for n in self.nodes)
         wait_for(lambda: self.events() == expected,
                  'each event delivered once', seen=self.events)
+        # NOTE: and recorded as such: a sender killed between the Compute
+        # API's answer and that write sends again once its lease ends
+        # (at least once; a repeated power-update changes nothing).
+        wait_for(lambda: not self.pending(), 'the outbox recorded')
 
         # SIGKILL the conductor owning most nodes, as if in the middle of
         # a power action on one of them.
@@ -270,6 +278,11 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
         popen.send_signal(signal.SIGTERM)
         self.assertEqual(0, popen.wait(processes.STOP_TIMEOUT))
         self.assertNotIn('Traceback', self.log(last))
+
+    def pending(self):
+        with self.db.reader.using(self.ctx) as session:
+            return session.execute(sa.select(sa.func.count()).where(
+                OUTBOX.c.status == 'pending')).scalar()
 
     def unlocked(self, node):
         with self.db.reader.using(self.ctx) as session:
