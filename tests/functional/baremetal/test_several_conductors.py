@@ -231,6 +231,8 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
                  "the killed conductor's nodes taken over",
                  seen=lambda: self.states(theirs))
         took = time.monotonic() - killed_at
+        self.addDetail('takeover-seconds', content.text_content(
+            '%.2f' % took))
         self.assertLess(took, HEARTBEAT_TIMEOUT + INTERVAL + SLACK)
         survivors = [h for h in HOSTS if h != victim]
         self.assertEqual(set(survivors), self.view.refresh())
