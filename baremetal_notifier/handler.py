@@ -6,6 +6,7 @@ A trailing slash is ignored everywhere, as in Ironic (the CLI asks for
 
 from baremetal_notifier.handlers import drivers
 from baremetal_notifier.handlers import node_provision
+from baremetal_notifier.handlers import node_routing
 from baremetal_notifier.handlers import node_states
 from baremetal_notifier.handlers import node_traits
 from baremetal_notifier.handlers import nodes
@@ -27,6 +28,9 @@ ROUTE_DECLARATIONS = {
     '/nodes': {
         'GET': nodes.list_nodes,
         'POST': nodes.create_node,
+        # Ironic's answers when the node is missing from the path.
+        'DELETE': node_routing.missing_node_ident,
+        'PATCH': node_routing.missing_node_ident,
     },
     '/nodes/detail': {
         'GET': nodes.list_nodes_detail,
@@ -35,6 +39,7 @@ ROUTE_DECLARATIONS = {
         'GET': nodes.show_node,
         'PATCH': nodes.update_node,
         'DELETE': nodes.delete_node,
+        'POST': node_routing.create_with_path_body,
     },
     '/nodes/{node_ident}/states': {
         'GET': node_states.show_states,
@@ -57,6 +62,14 @@ ROUTE_DECLARATIONS = {
     '/nodes/{node_ident}/maintenance': {
         'PUT': node_states.set_maintenance,
         'DELETE': node_states.clear_maintenance,
+    },
+    # Last among the node paths: any other segment after a node is one of
+    # Ironic's positional arguments (handlers/node_routing.py).
+    '/nodes/{node_ident}/{segment}': {
+        'GET': node_routing.show_with_path_fields,
+        'PATCH': node_routing.patch_with_path_flag,
+        'DELETE': node_routing.delete_subresource,
+        'POST': node_routing.create_with_path_body,
     },
     '/drivers': {
         'GET': drivers.list_drivers,

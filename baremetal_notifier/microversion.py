@@ -79,6 +79,8 @@ SOFT_POWER = (1, 27)
 DYNAMIC_DRIVERS = (1, 30)
 TRAITS = (1, 37)
 FAULT = (1, 42)
+# The reset_interfaces argument of a node PATCH.
+RESET_INTERFACES = (1, 45)
 
 
 class _IronicVersions(microversion.Microversions):

@@ -303,12 +303,7 @@ def main(argv=None):
                 big.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    figs.add('benchmark_seconds', time.monotonic() - started, 's', '<=',
-             RUN_GOAL_SECONDS, fmt='%.1f')
-    if figs.missed:
-        print('goals missed: %s' % ', '.join(figs.missed), file=sys.stderr)
-        return 1
-    return 0
+    return figs.finish(started, RUN_GOAL_SECONDS)
 
 
 if __name__ == '__main__':

@@ -43,8 +43,12 @@ def _node(uuid, port, **fields):
 
 
 def _settled(body):
+    # NOTE: Ironic's conductor clears the target states inside its task and
+    # releases the node's lock just after; a request in that gap meets
+    # NodeLocked (409), so settled means unlocked too.
     return (body['target_provision_state'] is None
-            and body['target_power_state'] is None)
+            and body['target_power_state'] is None
+            and body.get('reservation') is None)
 
 
 def requests(ports):

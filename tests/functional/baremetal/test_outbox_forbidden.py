@@ -97,14 +97,22 @@ class ForbiddenTestCase(testtools.TestCase):
         self.assertEqual({'pending'},
                          {e['status'] for e in status.list_events(self.db)})
         self.assertEqual({states.SHUTDOWN}, self.power_states(instances))
-        text = self.manage_status()
-        self.assertIn('held by an authorization fault: %d' % len(instances),
-                      text)
+        # NOTE: while a retry is in flight the rows are claimed, not held:
+        # each view is read until it shows the hold.
+        held = 'held by an authorization fault: %d' % len(instances)
+
+        def text_showing_the_hold():
+            text = self.manage_status()
+            return text if held in text else None
+        text = wait_for(text_showing_the_hold, 'the status to show the hold')
         self.assertIn("forbidden: check the [nova] user's roles", text)
         self.assertIn('HTTP 403', text)
-        fault = json.loads(self.manage_status('--format', 'json'))[
-            'authorization_fault']
-        self.assertEqual(len(instances), fault['held'])
+
+        def fault_holding_all():
+            fault = json.loads(self.manage_status('--format', 'json'))[
+                'authorization_fault']
+            return fault if fault and fault['held'] == len(instances) else None
+        fault = wait_for(fault_holding_all, 'the JSON status to show the hold')
         self.assertEqual(compute.FORBIDDEN_HINT, fault['hint'])
         self.assertTrue(fault['last_error'].startswith('forbidden: HTTP 403'))
         # Let a few holds pass: one WARNING per hold, whatever the count.

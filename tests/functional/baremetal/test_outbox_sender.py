@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import uuid
 
 import fixtures
@@ -130,8 +131,13 @@ class TestManageCommands(SenderTestCase):
 
     def test_status_text_is_the_default(self):
         self.populate()
-        self.assertEqual(self.manage('outbox', 'status'),
-                         self.manage('outbox', 'status', '--format', 'text'))
+
+        def ageless(text):
+            # The oldest pending age moves between the two calls.
+            return re.sub(r'oldest \d+\.\d s', 'oldest N s', text)
+        self.assertEqual(
+            ageless(self.manage('outbox', 'status')),
+            ageless(self.manage('outbox', 'status', '--format', 'text')))
 
     def test_status_json(self):
         unknown = self.populate()

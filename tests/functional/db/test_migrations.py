@@ -34,11 +34,23 @@ def _as_boolean(text):
     return _BOOLEAN_DEFAULTS.get(str(text).strip("()'\" ").lower())
 
 
+def _unquoted(text):
+    """A default's text without quotes, brackets or PostgreSQL's cast."""
+    if text is None:
+        return None
+    return str(text).split('::')[0].strip("()'\" ")
+
+
 def _compare_server_default(context, inspected_column, metadata_column,
                             inspected_default, metadata_default,
                             rendered_metadata_default):
     # MySQL stores sa.false() as '0', which alembic reports as a change;
     # compare boolean defaults by value and leave the rest to alembic.
+    if (rendered_metadata_default is not None
+            and _unquoted(rendered_metadata_default) == ''):
+        # An empty-string default (conductor_group): SQLite and MySQL
+        # report it quoted, which alembic takes for a change.
+        return _unquoted(inspected_default) != ''
     inspected = _as_boolean(inspected_default)
     expected = _as_boolean(rendered_metadata_default)
     if inspected is None or expected is None:
