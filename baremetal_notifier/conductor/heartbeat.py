@@ -7,7 +7,10 @@ server's clock, as does every liveness check (objects/conductors.py), so
 the clocks of the conductor hosts never enter into who is alive.
 """
 
+import time
+
 from oslo_log import log as logging
+import sqlalchemy as sa
 
 from baremetal_notifier.db import models
 from powerbridge import db
@@ -24,6 +27,49 @@ def _set(ctx, hostname, online, conductor_group=None):
         values['updated_at'] = db.server_utcnow(session)
         return db.conditional_update(session, CONDUCTORS, values,
                                      hostname=hostname)
+
+
+class HostInUse(Exception):
+    """Another running conductor heartbeats under this hostname."""
+
+
+def _last_heartbeat(ctx, hostname):
+    with ctx.db.reader.using(ctx) as session:
+        row = session.execute(
+            sa.select(CONDUCTORS.c.online, CONDUCTORS.c.updated_at)
+            .where(CONDUCTORS.c.hostname == hostname)).first()
+        now = db.server_utcnow(session)
+    if row is None or not row.online or row.updated_at is None:
+        return None, None
+    return row.updated_at, (now - row.updated_at).total_seconds()
+
+
+def ensure_not_running(ctx, hostname, interval, timeout):
+    """Refuse to start a second conductor under ``hostname``.
+
+    A row that is online with a heartbeat younger than ``timeout`` is
+    either another conductor using this name or what a killed run of this
+    one left. Two heartbeat intervals tell them apart: a running conductor
+    heartbeats meanwhile, a dead one does not. Only a crash costs this
+    wait; a clean stop leaves the row offline.
+
+    :raises HostInUse: with the message for the operator.
+    """
+    seen, age = _last_heartbeat(ctx, hostname)
+    if seen is None or age > timeout:
+        return
+    LOG.info('Conductor %(host)s has a heartbeat %(age).0f s old: waiting '
+             '%(wait)s s to see whether another process runs under this '
+             'name', {'host': hostname, 'age': age, 'wait': 2 * interval})
+    deadline = time.monotonic() + 2 * interval
+    while time.monotonic() < deadline:
+        time.sleep(min(0.2, interval))
+        latest, age = _last_heartbeat(ctx, hostname)
+        if latest is not None and latest > seen:
+            raise HostInUse(
+                'a conductor named %s is already running (it heartbeats: '
+                'last %.0f s ago); give each conductor its own [DEFAULT] '
+                'host' % (hostname, max(age, 0)))
 
 
 def register(ctx, hostname, conductor_group=''):

@@ -104,6 +104,9 @@ class ConductorManager:
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
         self._periodics = None
+        # Whether this object registered the row: then a live row is ours,
+        # not another process's (see heartbeat.ensure_not_running).
+        self._registered = False
         self.metrics.watch_conductor(self)
         # Called after power-update events are committed (the outbox
         # sender's wake() in baremetal-notifier).
@@ -114,16 +117,24 @@ class ConductorManager:
             self.on_events()
 
     def start(self):
-        """Clean up after a previous run of this host, then start working."""
+        """Clean up after a previous run of this host, then start working.
+
+        :raises heartbeat.HostInUse: another conductor runs under this
+            host name (its locks are left alone).
+        """
+        group = self.conf.conductor
+        if not self._registered:
+            heartbeat.ensure_not_running(self.ctx, self.host,
+                                         group.heartbeat_interval,
+                                         group.heartbeat_timeout)
         aborted, released = locks.clear_stale(self.ctx, self.host)
         self.locks.forget_all()
         if released:
             LOG.warning('Conductor %s released %d locks left by its previous '
                         'run, aborting %d pending power actions', self.host,
                         released, aborted)
-        heartbeat.register(self.ctx, self.host, self.conductor_group)
+        self.register()
         self.driver.start()
-        group = self.conf.conductor
         # An interval of 0 disables a task.
         self._periodics = periodic.PeriodicRunner('conductor-periodics', [
             periodic.Task('conductor-heartbeat', self._heartbeat.touch,
@@ -188,6 +199,12 @@ class ConductorManager:
             LOG.exception('Could not mark conductor %s offline', self.host)
         self.driver.stop()
         LOG.info('Conductor %s stopped', self.host)
+
+    def register(self):
+        """Mark this conductor online in its group (start() does it; tests
+        that run the cycles themselves call it alone)."""
+        heartbeat.register(self.ctx, self.host, self.conductor_group)
+        self._registered = True
 
     def refresh_ownership(self):
         """Rebuild the rings, take over the locks of gone conductors on

@@ -6,7 +6,8 @@ MariaDB and SQLite. Each node's BMC flip is recorded by exactly one
 conductor, the ring owner, and its event reaches the Compute API once;
 a conductor killed with SIGKILL loses its nodes (and the lock it held) to
 the others once heartbeat_timeout has passed; one stopped with SIGTERM
-loses them at once.
+loses them at once; a second process under a running conductor's name is
+refused; the killed one, restarted, gets its share back.
 """
 
 import collections
@@ -276,10 +277,42 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
         expected.update((instances[n], 'POWER_OFF') for n in others)
         wait_for(lambda: self.events() == expected,
                  'each event delivered once', seen=self.events)
-        popen, _log = self.procs[last]
-        popen.send_signal(signal.SIGTERM)
-        self.assertEqual(0, popen.wait(processes.STOP_TIMEOUT))
-        self.assertNotIn('Traceback', self.log(last))
+
+        # A second process under a running conductor's name is refused
+        # (after two heartbeat intervals that show the name is in use).
+        twin = subprocess.run(
+            processes.console_script('baremetal-notifier-conductor')
+            + ['--config-file', self.config(last)], capture_output=True,
+            text=True, timeout=60)
+        self.assertEqual(2, twin.returncode)
+        self.assertIn('cannot start ConductorManager: a conductor named %s '
+                      'is already running' % last, twin.stderr)
+        self.assertTrue(self.conductor_list()[last]['alive'])
+
+        # The killed conductor comes back: its share returns to it.
+        self.start(victim)
+        wait_for(lambda: self.view.refresh() == {victim, last},
+                 'the killed conductor back in the ring')
+        back = [n for n in self.nodes
+                if self.view.owner_of(n, '') == victim]
+        self.assertEqual(len(back), self.conductor_list()[victim][
+            'nodes_owned'])
+        self.assertTrue(set(theirs) <= set(back))
+        # Those that are off now (the rest were switched on before).
+        changing = [n for n in back if n not in theirs[1:]]
+        before = self.lines()
+        wait_for(self.flip(back, True), 'flips recorded')
+        for node in changing:
+            self.assertEqual([victim],
+                             self.recorders(before, node, 'power on'))
+        expected.update((instances[n], 'POWER_ON') for n in changing)
+        wait_for(lambda: self.events() == expected,
+                 'each event delivered once', seen=self.events)
+        for host in (victim, last):
+            popen, _log = self.procs[host]
+            popen.send_signal(signal.SIGTERM)
+            self.assertEqual(0, popen.wait(processes.STOP_TIMEOUT))
+            self.assertNotIn('Traceback', self.log(host))
 
     def pending(self):
         with self.db.reader.using(self.ctx) as session:

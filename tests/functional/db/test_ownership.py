@@ -2,6 +2,8 @@
 PostgreSQL and MariaDB."""
 
 import datetime
+import threading
+import time
 
 import fixtures
 import sqlalchemy as sa
@@ -114,6 +116,41 @@ class TestMembership(OwnershipTestCase):
         # Registered by the fixture moments ago, by the same clock.
         self.assertLess(abs(row.age), 10)
         self.assertLessEqual(row.updated_at, now)
+
+
+class TestSameHostTwice(OwnershipTestCase):
+
+    def test_a_running_namesake_is_refused(self):
+        beat = heartbeat.Heartbeat(self.ctx, cf.HOST)
+        stop = threading.Event()
+
+        def beating():
+            while not stop.wait(0.2):
+                beat.touch()
+        thread = threading.Thread(target=beating)
+        thread.start()
+        self.addCleanup(thread.join)
+        self.addCleanup(stop.set)
+        exc = self.assertRaises(heartbeat.HostInUse,
+                                heartbeat.ensure_not_running, self.ctx,
+                                cf.HOST, 1, TIMEOUT)
+        self.assertIn('a conductor named %s is already running' % cf.HOST,
+                      str(exc))
+
+    def test_what_a_killed_run_left_is_not_a_namesake(self):
+        started = time.monotonic()
+        heartbeat.ensure_not_running(self.ctx, cf.HOST, 1, TIMEOUT)
+        # It waited for a heartbeat that never came.
+        self.assertGreaterEqual(time.monotonic() - started, 2)
+
+    def test_offline_or_silent_rows_need_no_wait(self):
+        heartbeat.unregister(self.ctx, cf.HOST)
+        heartbeat.register(self.ctx, 'c-2')
+        self.age_heartbeat('c-2', TIMEOUT + 5)
+        started = time.monotonic()
+        for host in (cf.HOST, 'c-2', 'never-seen'):
+            heartbeat.ensure_not_running(self.ctx, host, 5, TIMEOUT)
+        self.assertLess(time.monotonic() - started, 5)
 
 
 class TestGroups(OwnershipTestCase):
