@@ -1,21 +1,26 @@
-"""``baremetal-notifier-manage conductor list``: who owns what.
+"""``baremetal-notifier-manage conductor list|nodes``: who owns what.
 
 One line per conductor row: host, conductor group, online flag, whether
 it is alive (online with a heartbeat in ``[conductor] heartbeat_timeout``,
 by the database's clock), its last heartbeat and how many nodes it owns by
 the hash ring of its group, computed as the conductors compute it. Then
 one line per conductor group whose nodes wait because no conductor of
-that group is alive.
+that group is alive. ``conductor nodes`` prints each node's owner (what
+Ironic shows as the node's ``conductor`` field).
 """
 
 import collections
 import json
 
+import sqlalchemy as sa
+
 from baremetal_notifier.conductor import ownership as ownership_mod
 from baremetal_notifier import context
+from baremetal_notifier.db import models
 from baremetal_notifier.objects import conductors
 from powerbridge import db
 
+NODES = models.Node.__table__
 HEADER = ('host', 'group', 'online', 'alive', 'last heartbeat', 'age',
           'nodes owned')
 
@@ -42,6 +47,34 @@ def conductor_list(database, timeout, conf):
             for row in rows],
         'waiting': ring.waiting_groups(),
     }
+
+
+def node_owners(database, conf):
+    """[(node uuid, name, conductor_group, owner or None)] by uuid."""
+    ctx = context.admin_context(database)
+    ring = ownership_mod.Ownership(ctx, None, '', conf)
+    ring.refresh()
+    with ctx.db.reader.using(ctx) as session:
+        rows = session.execute(
+            sa.select(NODES.c.uuid, NODES.c.name, NODES.c.conductor_group)
+            .order_by(NODES.c.uuid)).all()
+    return [(uuid, name, group or '', ring.owner_of(uuid, group))
+            for uuid, name, group in rows]
+
+
+def _conductor_nodes(conf):
+    database = db.Database.from_conf(conf)
+    try:
+        owners = node_owners(database, conf)
+    finally:
+        database.dispose()
+    host = conf.category.owner_host
+    for uuid, name, group, owner in owners:
+        if host is None or owner == host:
+            print('%s  %s  group=%s  conductor=%s' % (
+                uuid, name or '-', group or "''",
+                owner or 'none (no live conductor in the group: waiting)'))
+    return 0
 
 
 def _age(seconds):
@@ -89,3 +122,11 @@ def add_conductor_parsers(subparsers):
         'heartbeat_age in seconds, nodes_owned) and "waiting" ({group: '
         'nodes})')
     list_parser.set_defaults(func=_conductor_list)
+    nodes_parser = actions.add_parser(
+        'nodes', help="each node's owning conductor by the hash ring of "
+        "its group (Ironic's node field 'conductor')")
+    # dest differs from the option's name: [DEFAULT] host is a CLI option
+    # too, and oslo.config looks sub-command arguments up next to it.
+    nodes_parser.add_argument('--host', dest='owner_host',
+                              help='only the nodes of this conductor')
+    nodes_parser.set_defaults(func=_conductor_nodes)

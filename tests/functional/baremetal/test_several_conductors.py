@@ -141,12 +141,14 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
                   errors='replace') as log:
             return log.read()
 
-    def conductor_list(self):
-        config = self.config(HOSTS[0])
-        out = subprocess.run(
+    def manage(self, *args):
+        return subprocess.run(
             processes.console_script('baremetal-notifier-manage')
-            + ['--config-file', config, 'conductor', 'list', '--format',
-               'json'], check=True, capture_output=True, text=True).stdout
+            + ['--config-file', self.config(HOSTS[0])] + list(args),
+            check=True, capture_output=True, text=True).stdout
+
+    def conductor_list(self):
+        out = self.manage('conductor', 'list', '--format', 'json')
         return {c['host']: c for c in json.loads(out)['conductors']}
 
     # -- observing ---------------------------------------------------------
@@ -197,6 +199,16 @@ class TestSeveralConductors(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual({h: sum(1 for o in owners.values() if o == h)
                           for h in HOSTS},
                          {h: listed[h]['nodes_owned'] for h in HOSTS})
+        host = HOSTS[0]
+        self.assertEqual(
+            sorted(n for n in self.nodes if owners[n] == host),
+            [line.split()[0] for line in self.manage(
+                'conductor', 'nodes', '--host', host).splitlines()])
+        text = self.manage('conductor', 'list').splitlines()
+        self.assertEqual(['host', 'group', 'online', 'alive'],
+                         text[0].split()[:4])
+        self.assertEqual(sorted(HOSTS), sorted(t.split()[0]
+                                               for t in text[1:]))
         instances = self.instances(self.nodes)
         expected = collections.Counter()
 
