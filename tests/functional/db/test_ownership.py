@@ -2,10 +2,12 @@
 PostgreSQL and MariaDB."""
 
 import datetime
+import os
 import threading
 import time
 
 import fixtures
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 import testscenarios
 import testtools
@@ -14,6 +16,7 @@ from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import ownership
 from baremetal_notifier.conductor import takeover
 from baremetal_notifier.conf import conductor as conductor_conf
+from baremetal_notifier import context
 from baremetal_notifier.db import models
 from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import node_power
@@ -102,12 +105,40 @@ class TestMembership(OwnershipTestCase):
         self.assertEqual((False, False), (row.online, row.alive))
 
     def test_a_conductor_not_alive_by_its_own_row_owns_nothing(self):
-        nodes = self.nodes(5)
+        heartbeat.register(self.ctx, 'c-2')
+        nodes = self.nodes(20)
+        # Its heartbeats failed (say, the database was out of its reach)
+        # for longer than the timeout: it and its peer agree it is gone.
         self.age_heartbeat(cf.HOST, TIMEOUT + 5)
-        view = self.view(cf.HOST)
-        self.assertEqual(set(), view.live_hosts())
+        view, peer = self.view(cf.HOST), self.view('c-2')
+        self.assertEqual({'c-2'}, view.live_hosts())
         self.assertFalse(any(view.owns(n) for n in nodes))
+        self.assertTrue(all(peer.owns(n) for n in nodes))
         self.assertIn('owns no node until one is', self.logger.output)
+        # Healthy again: one heartbeat, and the nodes split, each with
+        # one owner in both views.
+        heartbeat.Heartbeat(self.ctx, cf.HOST).touch()
+        view.refresh()
+        peer.refresh()
+        for node in nodes:
+            self.assertEqual(1, [view.owns(node), peer.owns(node)].count(
+                True))
+        self.assertTrue(any(view.owns(n) for n in nodes))
+
+    def test_an_unreadable_database_means_owning_nothing(self):
+        nodes = self.nodes(5)
+        view = self.view(cf.HOST)
+        self.assertTrue(all(view.owns(n) for n in nodes))
+        # A database the conductor cannot read its tables from (an empty
+        # one): every query fails.
+        empty = db.Database('sqlite:///' + os.path.join(
+            self.useFixture(fixtures.TempDir()).path, 'empty.db'))
+        self.addCleanup(empty.dispose)
+        view.ctx = context.admin_context(empty)
+        self.assertRaises(db_exc.DBError, view.refresh)
+        # A stale ring could make it a second owner: it owns nothing.
+        self.assertFalse(any(view.owns(n) for n in nodes))
+        self.assertEqual(set(), view.live_hosts())
 
     def test_heartbeat_is_the_database_clock(self):
         with self.ctx.db.reader.using(self.ctx) as session:
