@@ -134,13 +134,21 @@ class _ConductorCollector:
             '(its share of the fleet).', labels=('conductor',))
         nodes.add_metric((self.conductor.host,),
                          self.conductor.power_sync.last_nodes)
+        owned = core.GaugeMetricFamily(
+            'baremetal_conductor_nodes_owned',
+            'Nodes this conductor owns by the hash ring of its conductor '
+            'group at its last cycle (maintenance ones too).',
+            labels=('conductor', 'conductor_group'))
+        owned.add_metric((self.conductor.host,
+                          self.conductor.conductor_group),
+                         self.conductor.nodes_owned)
         reading = core.GaugeMetricFamily(
             'baremetal_bmc_reads_in_flight',
             'BMCs still answering a power state read of this conductor.',
             labels=('conductor',))
         reading.add_metric((self.conductor.host,),
                            self.conductor.power_sync.reader.still_reading())
-        return [nodes, reading]
+        return [nodes, owned, reading]
 
 
 class _DatabaseCollector:

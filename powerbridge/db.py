@@ -85,6 +85,15 @@ class Database:
     def get_engine(self):
         return self._tm.writer.get_engine()
 
+    def server_utcnow(self):
+        """Naive UTC now by the database server's clock (see the function
+        of that name); no query on SQLite."""
+        engine = self.get_engine()
+        if engine.dialect.name not in _SERVER_NOW:
+            return utcnow()
+        with engine.connect() as connection:
+            return server_utcnow(connection)
+
     def dispose(self):
         """Close pooled connections (tests and clean shutdown)."""
         self._tm.dispose_pool()
@@ -161,3 +170,30 @@ def conditional_update(session, table, values, **expected):
     result = session.execute(
         table.update().where(sa.and_(*clauses)).values(**values))
     return result.rowcount
+
+
+
+# Naive UTC now by the server's clock, per dialect.
+_SERVER_NOW = {
+    'postgresql': "SELECT CAST(timezone('UTC', clock_timestamp()) AS "
+                  "timestamp)",
+    'mysql': 'SELECT UTC_TIMESTAMP(6)',
+}
+
+
+def server_utcnow(session_or_connection):
+    """Naive UTC now by the database server's clock.
+
+    Liveness compares heartbeats written by several hosts, and leases
+    taken by senders on several hosts: with every such timestamp from one
+    clock, a host whose own clock is off neither looks dead to its peers
+    nor sees live peers as dead (which would make two hosts own one node),
+    nor takes over a lease early. SQLite lives on one host: its clock is
+    ours.
+    """
+    query = _SERVER_NOW.get(session_or_connection.get_bind().dialect.name
+                            if hasattr(session_or_connection, 'get_bind')
+                            else session_or_connection.dialect.name)
+    if query is None:
+        return utcnow()
+    return session_or_connection.execute(sa.text(query)).scalar()

@@ -1,7 +1,9 @@
-"""baremetal-notifier-manage: the database and bulk node enrollment."""
+"""baremetal-notifier-manage: the database, bulk node enrollment, the
+outbox and the conductors."""
 
 import yaml
 
+from baremetal_notifier.cmd import conductor_commands
 from baremetal_notifier.cmd import outbox_commands
 from baremetal_notifier import conf as baremetal_conf
 from baremetal_notifier import context
@@ -78,6 +80,7 @@ def add_commands(subparsers):
     importer.add_argument('file')
     importer.set_defaults(func=node_import)
     outbox_commands.add_outbox_parsers(subparsers)
+    conductor_commands.add_conductor_parsers(subparsers)
 
 
 def main(argv=None):

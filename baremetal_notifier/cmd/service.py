@@ -13,6 +13,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from baremetal_notifier import conf as baremetal_conf
+from baremetal_notifier.conf import conductor as conductor_conf
 from baremetal_notifier import drivers
 from baremetal_notifier import metrics
 from baremetal_notifier import wsgi
@@ -39,6 +40,15 @@ def optional_module(name):
         if exc.name and name.startswith(exc.name):
             return None
         raise
+
+
+def check_conf(conf, prog):
+    """Exit with one line when the conductor's options cannot work."""
+    try:
+        conductor_conf.conductor_group_of(conf)
+    except ValueError as exc:
+        service.fail(prog, 'bad configuration: [conductor] conductor_group: '
+                     '%s' % exc)
 
 
 def build_driver(conf):
@@ -70,20 +80,27 @@ def build_workers(conf, database, driver, metrics=None):
         conductor = manager.ConductorManager(conf, database, driver,
                                              metrics=metrics)
         workers.append(conductor)
-    if conf.nova.send_power_notifications:
-        outbox = optional_module(OUTBOX_MODULE)
-        if outbox is None:
-            LOG.error('%s is not installed: power-update events stay in the '
-                      'outbox', OUTBOX_MODULE)
-        else:
-            sender = outbox.OutboxSender(conf, database, metrics=metrics)
-            workers.append(sender)
-            if conductor is not None:
-                conductor.on_events = sender.wake
+    sender = build_sender(conf, database, metrics)
+    if sender is not None:
+        workers.append(sender)
+        if conductor is not None:
+            conductor.on_events = sender.wake
     return conductor, workers
 
 
-def _stop(things):
+def build_sender(conf, database, metrics=None):
+    """The outbox sender, or None when nothing is to be sent."""
+    if not conf.nova.send_power_notifications:
+        return None
+    outbox = optional_module(OUTBOX_MODULE)
+    if outbox is None:
+        LOG.error('%s is not installed: power-update events stay in the '
+                  'outbox', OUTBOX_MODULE)
+        return None
+    return outbox.OutboxSender(conf, database, metrics=metrics)
+
+
+def stop_all(things):
     for thing in things:
         try:
             thing.stop()
@@ -96,6 +113,7 @@ def main(argv=None):
     conf = cfg.ConfigOpts()
     argv = sys.argv[1:] if argv is None else argv
     service.load_config(conf, argv, PROG, baremetal_conf.register_opts)
+    check_conf(conf, PROG)
     database = db.Database.from_conf(conf)
     driver = build_driver(conf)
     process_metrics = metrics.BaremetalMetrics()
@@ -123,7 +141,7 @@ def main(argv=None):
             part.start()
             started.append(part)
     except Exception as exc:
-        _stop(reversed(started))
+        stop_all(reversed(started))
         server.server.stop()  # never served: close the bound socket
         # The first line only: database errors go on to quote parameters.
         service.fail(PROG, 'cannot start %s: %s' % (
@@ -137,6 +155,6 @@ def main(argv=None):
     if listener is not None:
         listener.stop()
     # The conductor before the sender, so its last events get sent.
-    _stop(workers)
+    stop_all(workers)
     database.dispose()
     return 0

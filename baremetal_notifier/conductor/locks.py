@@ -15,6 +15,7 @@ from oslo_log import log as logging
 import sqlalchemy as sa
 
 from baremetal_notifier import exception
+from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import node_power
 from baremetal_notifier import states
 from powerbridge import db
@@ -196,38 +197,61 @@ class LockedBatch:
         self.kept.add(node_uuid)
 
 
-def clear_stale(ctx, host):
+def clear_stale(ctx, host, node_uuids=None, dead_for=None, by=None,
+                power_error=node_power.ABORTED_BY_RESTART):
     """Undo what a dead conductor called ``host`` left behind.
 
     A power action cut short leaves its target_power_state, which would make
     the sync skip the node forever (LP#1567255): it is cleared, with
-    Ironic's last_error. Then every reservation of ``host`` is released.
-    Returns (aborted actions, released locks).
+    ``power_error`` in last_error. Then every reservation of ``host`` is
+    released. Returns (aborted actions, released locks).
+
+    :param node_uuids: only these nodes (a peer taking over its share).
+    :param dead_for: when set (heartbeat_timeout), each statement changes
+        nothing unless ``host`` is still not alive by the database's clock
+        when it runs: a conductor that comes back in between keeps its
+        locks.
+    :param by: the conductor doing this (default ``host``), for messages.
     """
-    now = db.utcnow()
+    by = by or host
     with ctx.db.writer.using(ctx) as session:
-        aborted = session.execute(
+        where = [NODES.c.reservation == host]
+        if dead_for is not None:
+            since = conductors.since(session, dead_for)
+            where.append(~sa.exists().where(
+                conductors.CONDUCTORS.c.hostname == host,
+                conductors.alive_clause(since)))
+        if node_uuids is None:
+            return _clear(session, where, host, by, power_error)
+        totals = [0, 0]
+        for chunk in node_power.chunks(node_uuids):
+            counts = _clear(session, where + [NODES.c.uuid.in_(chunk)],
+                            host, by, power_error)
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        return tuple(totals)
+
+
+def _clear(session, where, host, by, power_error):
+    now = db.utcnow()
+    aborted = session.execute(
+        NODES.update()
+        .where(NODES.c.target_power_state.is_not(None), *where)
+        .values(target_power_state=None, last_error=power_error,
+                updated_at=now)).rowcount
+    # A provision action cut short cannot be resumed: Ironic fails it
+    # (verifying -> enroll, deleting -> error) with this last_error.
+    for state, failed in ((states.VERIFYING, states.ENROLL),
+                          (states.DELETING, states.ERROR)):
+        session.execute(
             NODES.update()
-            .where(NODES.c.reservation == host,
-                   NODES.c.target_power_state.is_not(None))
-            .values(target_power_state=None,
-                    last_error=node_power.ABORTED_BY_RESTART,
-                    updated_at=now)).rowcount
-        # A provision action cut short cannot be resumed: Ironic fails it
-        # (verifying -> enroll, deleting -> error) with this last_error.
-        for state, failed in ((states.VERIFYING, states.ENROLL),
-                              (states.DELETING, states.ERROR)):
-            session.execute(
-                NODES.update()
-                .where(NODES.c.reservation == host,
-                       NODES.c.provision_state == state)
-                .values(provision_state=failed,
-                        target_provision_state=states.target_of(failed),
-                        last_error="The %s state can't be resumed by "
-                                   "conductor %s. Moving to fail state."
-                                   % (state, host),
-                        provision_updated_at=now, updated_at=now))
-        released = session.execute(
-            NODES.update().where(NODES.c.reservation == host)
-            .values(reservation=None)).rowcount
+            .where(NODES.c.provision_state == state, *where)
+            .values(provision_state=failed,
+                    target_provision_state=states.target_of(failed),
+                    last_error="The %s state can't be resumed by "
+                               "conductor %s. Moving to fail state."
+                               % (state, by),
+                    provision_updated_at=now, updated_at=now))
+    released = session.execute(
+        NODES.update().where(*where)
+        .values(reservation=None)).rowcount
     return aborted, released

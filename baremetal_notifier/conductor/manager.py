@@ -1,8 +1,13 @@
 """The conductor: power sync, recovery and power actions of one host.
 
 ``baremetal-notifier`` builds one ConductorManager next to the API, as
-Ironic's single-process mode runs its conductor next to its API. Tests and
-benchmarks build one directly and call ``sync_power_states()``.
+Ironic's single-process mode runs its conductor next to its API;
+``baremetal-notifier-conductor`` runs one alone. Any number share one
+database: each syncs only the nodes it owns (ownership.py) and takes over
+those of a conductor that is gone (takeover.py). Tests and benchmarks
+build one directly and call ``sync_power_states()``; a conductor that
+never registered (start() or heartbeat.register) is alive to nobody and
+owns no node.
 """
 
 import threading
@@ -14,12 +19,14 @@ from baremetal_notifier.conductor import action_api
 from baremetal_notifier.conductor import action_queue
 from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import locks
+from baremetal_notifier.conductor import ownership as ownership_mod
 from baremetal_notifier.conductor import power_actions
 from baremetal_notifier.conductor import power_sync
 from baremetal_notifier.conductor import provisioning
 from baremetal_notifier.conductor import recovery
-from baremetal_notifier.conductor import single_owner
+from baremetal_notifier.conductor import takeover
 from baremetal_notifier.conductor import workers
+from baremetal_notifier.conf import conductor as conductor_conf
 from baremetal_notifier import context
 from baremetal_notifier import metrics as metrics_mod
 from powerbridge import periodic
@@ -52,22 +59,26 @@ class ConductorManager:
         BMCs; by default the IPMI retry budget (default_deadline).
     :param metrics: the process's BaremetalMetrics (a private one if
         None); the conductor's own gauges are served from it.
-    :param ownership: which nodes this host owns (refresh, owns,
-        live_hosts); by default every node (a single conductor).
+    :raises ValueError: ``[conductor] conductor_group`` is not a valid
+        group name.
     """
 
-    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None,
-                 ownership=None):
+    def __init__(self, conf, db, driver, sync_deadline=None, metrics=None):
         self.conf = conf
         self.db = db
         self.driver = driver
         self.host = conf.host
+        self.conductor_group = conductor_conf.conductor_group_of(conf)
         # NOTE: the conductor's own context: its work outlives the API
         # request that asked for it, so it never runs in the caller's
         # context (or transaction).
         self.ctx = context.admin_context(db)
         self.locks = locks.NodeLocks(self.ctx, self.host)
         self.metrics = metrics or metrics_mod.BaremetalMetrics()
+        self.ownership = ownership_mod.Ownership(
+            self.ctx, self.host, self.conductor_group, conf)
+        # Nodes this conductor owned at its last cycle (a gauge).
+        self.nodes_owned = 0
         group = conf.conductor
         deadline = sync_deadline or default_deadline(conf)
         self._sync_pool = futurist.ThreadPoolExecutor(
@@ -80,29 +91,30 @@ class ConductorManager:
         self.power_sync = power_sync.PowerSync(
             conf, self.ctx, driver, self.locks, self._sync_pool, deadline,
             cycle_wait(conf, deadline), self._stopping, self.metrics,
-            self._events_written)
+            self._events_written, ownership=self.ownership)
         self.recovery = recovery.PowerRecovery(
-            self.ctx, driver, self.locks, deadline, self._stopping)
+            self.ctx, driver, self.locks, deadline, self._stopping,
+            self.ownership)
         self.actions = power_actions.PowerActions(
             conf, self.ctx, driver, self.locks, self._action_pool,
             self.metrics, self._events_written)
         self.provisioning = provisioning.Provisioning(
             conf, self.ctx, driver, self.locks, self._action_pool, deadline)
-        if ownership is None:
-            ownership = single_owner.SingleOwnership(
-                self.ctx, self.host,
-                getattr(group, 'conductor_group', ''), conf)
         self.queue = action_queue.ActionQueue(
-            conf, self.ctx, self.locks, ownership, self._action_pool,
+            conf, self.ctx, self.locks, self.ownership, self._action_pool,
             self.actions, self.provisioning)
         # What the API of this process accepts goes to the database, and
         # to this conductor at once.
         self.api = action_api.ActionAPI(db, offer=self.queue.offer)
-        self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host)
+        self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host,
+                                              self.conductor_group)
         # NOTE: one cycle at a time, whether periodic or called directly.
         self._sync_lock = threading.Lock()
         self._recovery_lock = threading.Lock()
         self._periodics = None
+        # Whether this object registered the row: then a live row is ours,
+        # not another process's (see heartbeat.ensure_not_running).
+        self._registered = False
         self.metrics.watch_conductor(self)
         # Called after power-update events are committed (the outbox
         # sender's wake() in baremetal-notifier).
@@ -113,7 +125,16 @@ class ConductorManager:
             self.on_events()
 
     def start(self):
-        """Clean up after a previous run of this host, then start working."""
+        """Clean up after a previous run of this host, then start working.
+
+        :raises heartbeat.HostInUse: another conductor runs under this
+            host name (its locks are left alone).
+        """
+        group = self.conf.conductor
+        if not self._registered:
+            heartbeat.ensure_not_running(self.ctx, self.host,
+                                         group.heartbeat_interval,
+                                         group.heartbeat_timeout)
         # NOTE: before clear_stale: a request the previous run claimed
         # but never started is queued again while this host still holds
         # its node.
@@ -124,9 +145,8 @@ class ConductorManager:
             LOG.warning('Conductor %s released %d locks left by its previous '
                         'run, aborting %d pending power actions', self.host,
                         released, aborted)
-        heartbeat.register(self.ctx, self.host)
+        self.register()
         self.driver.start()
-        group = self.conf.conductor
         # An interval of 0 disables a task.
         self._periodics = periodic.PeriodicRunner('conductor-periodics', [
             periodic.Task('conductor-heartbeat', self._heartbeat.touch,
@@ -149,16 +169,23 @@ class ConductorManager:
                         '[conductor] sync_power_state_interval (%s s): each '
                         'BMC is read every %s s at most', guard,
                         group.sync_power_state_interval, guard)
-        LOG.info('Conductor %s started: power sync every %s s, recovery '
-                 'every %s s, force_power_state_during_sync=%s', self.host,
+        LOG.info('Conductor %s (conductor group %r) started: power sync '
+                 'every %s s, recovery every %s s, '
+                 'force_power_state_during_sync=%s', self.host,
+                 self.conductor_group,
                  group.sync_power_state_interval or 'never (disabled)',
                  group.power_failure_recovery_interval or 'never (disabled)',
                  group.force_power_state_during_sync)
 
     def stop(self, timeout=None):
         """Stop the loops, let running power actions finish (up to
-        ``timeout``, by default power_state_change_timeout), then release
-        every lock of this host and stop the driver."""
+        ``timeout``, by default power_state_change_timeout), release every
+        lock of this host and go offline, then stop the driver.
+
+        Going offline as soon as no action runs lets the peers take this
+        conductor's nodes on their next cycle (not after
+        heartbeat_timeout); doing it only then keeps them from aborting an
+        action that is still finishing."""
         self._stopping.set()
         self.queue.stop()
         if self._periodics is not None:
@@ -181,21 +208,39 @@ class ConductorManager:
         self.locks.forget_all()
         LOG.info('Conductor %s released %d locks, aborting %d power actions',
                  self.host, released, aborted)
-        self.driver.stop()
         try:
             heartbeat.unregister(self.ctx, self.host)
         except Exception:
             LOG.exception('Could not mark conductor %s offline', self.host)
+        self.driver.stop()
         LOG.info('Conductor %s stopped', self.host)
 
+    def register(self):
+        """Mark this conductor online in its group (start() does it; tests
+        that run the cycles themselves call it alone)."""
+        heartbeat.register(self.ctx, self.host, self.conductor_group)
+        self._registered = True
+
+    def refresh_ownership(self):
+        """Rebuild the rings, take over the locks of gone conductors on
+        the nodes now ours; returns the live hosts."""
+        live = self.ownership.refresh()
+        takeover.take_over(self.ctx, self.ownership,
+                           self.conf.conductor.heartbeat_timeout)
+        self.nodes_owned = len(self.ownership.owned_nodes())
+        return live
+
     def sync_power_states(self):
-        """Run one power sync cycle now; returns its SyncStats."""
+        """Run one power sync cycle now, on the nodes this conductor owns;
+        returns its SyncStats."""
         with self._sync_lock:
+            self.refresh_ownership()
             return self.power_sync.run()
 
     def recover_power_failures(self):
         """Run one 'power failure' recovery pass now; returns its stats."""
         with self._recovery_lock:
+            self.refresh_ownership()
             return self.recovery.run()
 
     def change_node_power_state(self, ctx, node_uuid, target, timeout=None):

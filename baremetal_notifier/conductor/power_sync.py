@@ -110,11 +110,15 @@ class PowerSync:
     :param stopping: threading.Event set when the conductor stops.
     :param metrics: the conductor's BaremetalMetrics.
     :param events_written: called after power-update events commit.
+    :param ownership: the conductor's Ownership, refreshed before each
+        cycle: a cycle looks only at the nodes this conductor owns.
     """
 
     def __init__(self, conf, ctx, driver, locks, pool, deadline, wait,
-                 stopping, metrics, events_written=lambda: None):
+                 stopping, metrics, events_written=lambda: None, *,
+                 ownership):
         self.events_written = events_written
+        self.ownership = ownership
         self.conf = conf
         self.ctx = ctx
         self.driver = driver
@@ -140,7 +144,10 @@ class PowerSync:
         """One cycle; a node's trouble never ends it. Returns SyncStats."""
         started = time.monotonic()
         stats = SyncStats()
-        nodes = node_power.get_sync_candidates(self.ctx)
+        group = self.ownership.conductor_group
+        nodes = [node for node in
+                 node_power.get_sync_candidates(self.ctx, group)
+                 if self.ownership.owns(node.uuid, group)]
         stats.nodes = len(nodes)
         self._forget_gone(nodes)
         seen = {node.uuid: node for node in nodes}
@@ -168,11 +175,14 @@ class PowerSync:
 
         A node that only left the sync for a while (a power action, which
         needs its session, or maintenance) is kept in mind until it
-        returns or is deleted.
+        returns or is deleted. A node another conductor owns now is
+        forgotten too: its BMC is that conductor's to talk to.
         """
         polled = {node.uuid for node in nodes}
         missing = self._polled - polled
         kept = node_power.existing(self.ctx, missing) if missing else set()
+        group = self.ownership.conductor_group
+        kept = {uuid for uuid in kept if self.ownership.owns(uuid, group)}
         for key in missing - kept:
             self.driver.forget(key)
         self._polled = polled | kept

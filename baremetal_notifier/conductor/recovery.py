@@ -29,8 +29,9 @@ class RecoveryStats:
 class PowerRecovery:
     """Runs recovery passes for one conductor (see PowerSync's params)."""
 
-    def __init__(self, ctx, driver, locks, deadline, stopping):
+    def __init__(self, ctx, driver, locks, deadline, stopping, ownership):
         self.ctx = ctx
+        self.ownership = ownership
         self.locks = locks
         # NOTE: a reader of its own, so the reads in flight and the late
         # readings of the sync and of recovery never mix.
@@ -41,7 +42,12 @@ class PowerRecovery:
     def run(self):
         started = time.monotonic()
         stats = RecoveryStats()
-        nodes = node_power.get_recovery_candidates(self.ctx)
+        # NOTE: only the nodes this conductor owns (refreshed before the
+        # pass), as for the sync.
+        group = self.ownership.conductor_group
+        nodes = [node for node in
+                 node_power.get_recovery_candidates(self.ctx, group)
+                 if self.ownership.owns(node.uuid, group)]
         stats.nodes = len(nodes)
         readings = self.reader.read(nodes, self.deadline)
         answered = []

@@ -1,3 +1,4 @@
+import re
 import socket
 
 from oslo_config import cfg
@@ -52,9 +53,18 @@ conductor_opts = [
     cfg.IntOpt('heartbeat_interval', default=10, min=1,
                help='Seconds between conductor heartbeats.'),
     cfg.IntOpt('heartbeat_timeout', default=60, min=1,
-               help='Seconds after its last heartbeat a conductor is taken '
-                    'as gone: GET /v1/drivers lists the conductors seen '
-                    'since.'),
+               help='Maximum time (in seconds) since the last check-in of '
+                    'a conductor. A conductor that has not checked in for '
+                    'this long is taken as gone: it leaves the hash ring, '
+                    'the other conductors of its group take its nodes on '
+                    'their next cycle and release the locks it held. GET '
+                    '/v1/drivers lists the conductors seen since. Keep it '
+                    'several times heartbeat_interval.'),
+    cfg.StrOpt('conductor_group', default='',
+               help='Name of the conductor group to join. Can be up to '
+                    '255 characters and is case insensitive. This '
+                    'conductor will only manage nodes with a matching '
+                    '"conductor_group" field set on the node.'),
     cfg.IntOpt('workers_pool_size', default=300, min=1,
                help='Size of the pool of worker threads that run the '
                     'power and provision actions requested through the '
@@ -75,6 +85,27 @@ conductor_opts = [
                       '(baremetal-notifier) starts at once. Each look is '
                       'one indexed query.'),
 ]
+
+
+# Ironic's validate_conductor_group.
+GROUP_NAME = re.compile(r'^[a-zA-Z0-9_\-\.]*$')
+
+
+def validate_conductor_group(value):
+    """The group name stored and compared: lowercase, as Ironic stores it.
+
+    :raises ValueError: with Ironic's InvalidConductorGroup message.
+    """
+    if (not isinstance(value, str) or len(value) > 255
+            or not GROUP_NAME.match(value)):
+        raise ValueError('Expected a conductor group but received %s.'
+                         % (value,))
+    return value.lower()
+
+
+def conductor_group_of(conf):
+    """``[conductor] conductor_group`` validated and lowercased."""
+    return validate_conductor_group(conf.conductor.conductor_group)
 
 
 def register_opts(conf):

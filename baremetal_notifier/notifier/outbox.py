@@ -8,6 +8,16 @@ jitter. All state lives in event_outbox, so a restarted sender carries on
 where the last one stopped; see baremetal_notifier.objects.outbox for how
 concurrent senders keep out of each other's way.
 
+Every conductor process runs a sender, and all of them drain the whole
+outbox: an event is claimed (a conditional UPDATE) rather than routed by
+node ownership. Ownership moves with the ring, and an event written by a
+conductor that died just after would otherwise wait for the ring to
+settle; with claims, any live sender takes it, each event goes out from
+one sender at a time, and the lease of a sender that dies mid-request
+runs out so another sends it again. Leases and retry times are taken by
+the database's clock, so senders on hosts with different clocks agree on
+when a lease has ended.
+
 ``[nova] send_power_notifications = False`` keeps Ironic's meaning,
 "nothing is sent to the Compute API": the conductor still writes its rows
 (it has no configuration to look at and must stay in one transaction with
@@ -39,7 +49,6 @@ from baremetal_notifier import metrics as metrics_mod
 from baremetal_notifier.notifier import compute
 from baremetal_notifier.notifier import status
 from baremetal_notifier.objects import outbox as outbox_obj
-from powerbridge import db as db_utils
 
 LOG = logging.getLogger(__name__)
 
@@ -116,7 +125,7 @@ class OutboxSender:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 in_flight, self._in_flight = self._in_flight, []
-                outbox_obj.release(self.db, in_flight, db_utils.utcnow())
+                outbox_obj.release(self.db, in_flight, self.db.server_utcnow())
             self._thread = None
 
     def wake(self):
@@ -144,7 +153,7 @@ class OutboxSender:
     def _drain(self):
         if not self._nova.send_power_notifications:
             given_up = outbox_obj.give_up_pending(
-                self.db, DISABLED_REASON, db_utils.utcnow())
+                self.db, DISABLED_REASON, self.db.server_utcnow())
             if given_up:
                 LOG.info('Not sending %d power-update events: %s',
                          given_up, DISABLED_REASON)
@@ -156,7 +165,7 @@ class OutboxSender:
         totals = collections.Counter()
         while not self._stop.is_set():
             claims, superseded = outbox_obj.claim_batch(
-                self.db, db_utils.utcnow(), self._nova.outbox_batch_size,
+                self.db, self.db.server_utcnow(), self._nova.outbox_batch_size,
                 lease)
             totals['superseded'] += superseded
             if not claims:
@@ -199,7 +208,7 @@ class OutboxSender:
                     '%s', held, delay, retries[0][1])
 
     def _record(self, claims, delivery):
-        now = db_utils.utcnow()
+        now = self.db.server_utcnow()
         delivered, undeliverable, retries, forbidden = [], [], [], []
         if any(_forbidden(o) for o in delivery.outcomes):
             hold = self._hold()

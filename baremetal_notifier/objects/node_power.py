@@ -109,19 +109,29 @@ def _read(ctx, query):
 # -- reads ---------------------------------------------------------------
 
 
-def get_sync_candidates(ctx):
+def _in_group(conductor_group):
+    """Nodes of one conductor group (None: every group)."""
+    if conductor_group is None:
+        return sa.true()
+    return sa.func.lower(NODES.c.conductor_group) == conductor_group.lower()
+
+
+def get_sync_candidates(ctx, conductor_group=None):
     """Nodes the sync may look at; those that failed last time first.
 
     This is the sync's "shared" read: nothing is locked, so every rule is
-    checked again under the lock before anything is written.
+    checked again under the lock before anything is written. A conductor
+    reads only its ``conductor_group``: no other group's node is ever its.
     """
-    return _read(ctx, _select().where(_syncable()).order_by(
+    return _read(ctx, _select().where(
+        _syncable(), _in_group(conductor_group)).order_by(
         NODES.c.power_sync_failures.desc(), NODES.c.id))
 
 
-def get_recovery_candidates(ctx):
+def get_recovery_candidates(ctx, conductor_group=None):
     """Nodes that power sync put into maintenance, free for recovery."""
-    return _read(ctx, _select().where(_recoverable()).order_by(NODES.c.id))
+    return _read(ctx, _select().where(
+        _recoverable(), _in_group(conductor_group)).order_by(NODES.c.id))
 
 
 def get_node(ctx, node_uuid):

@@ -20,15 +20,12 @@ which the Bare Metal API treats as idempotent.
 """
 
 from oslo_log import log as logging
-from tooz import hashring
 
 from compute_ext.objects import instances as instance_obj
 from compute_ext.objects import services as service_obj
+from powerbridge import hashring
 
 LOG = logging.getLogger(__name__)
-
-# 2**5 partitions per host, Ironic's default hash_partition_exponent.
-PARTITIONS = 2 ** 5
 
 
 class NodeRing:
@@ -42,7 +39,7 @@ class NodeRing:
         self.ctx = ctx
         self.servicegroup = servicegroup
         self.host = host
-        self._state = (None, ())
+        self._state = (hashring.HostRing(()), ())
 
     @property
     def hosts(self):
@@ -58,17 +55,12 @@ class NodeRing:
         if live != self.hosts:
             LOG.info('Node hash ring of %(host)s now spans %(hosts)s',
                      {'host': self.host, 'hosts': list(live) or 'no host'})
-        ring = hashring.HashRing(live, partitions=PARTITIONS) if live else None
-        self._state = (ring, live)
+        self._state = (hashring.HostRing(live), live)
         return live
 
     def owner(self, node_uuid):
         """The host owning ``node_uuid``, or None when no host is live."""
-        ring = self._state[0]
-        if ring is None:
-            return None
-        (host,) = ring.get_nodes(node_uuid.encode('utf-8'))
-        return host
+        return self._state[0].owner(node_uuid)
 
     def owns(self, node_uuid):
         return node_uuid is not None and self.owner(node_uuid) == self.host

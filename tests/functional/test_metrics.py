@@ -42,6 +42,10 @@ class TestConductorMetrics(testtools.TestCase):
             'baremetal_bmc_read_duration_seconds_count'))
         self.assertEqual(3, self.value('baremetal_conductor_nodes',
                                        conductor=conductor_fixture.HOST))
+        # Owned: the maintenance node too (it is this conductor's alone).
+        self.assertEqual(4, self.value('baremetal_conductor_nodes_owned',
+                                       conductor=conductor_fixture.HOST,
+                                       conductor_group=''))
         self.assertEqual(3, self.value('baremetal_nodes_by_power_state',
                                        power_state='power off'))
         self.assertEqual(1, self.value('baremetal_nodes_by_power_state',

@@ -95,6 +95,7 @@ class TestRecordMode(SyncTestCase):
 class TestSkipRules(SyncTestCase):
 
     def test_skipped_nodes_are_not_queried(self):
+        self.cf.live_peer('other-conductor')
         synced = [self.cf.add_node(), self.cf.add_node(provision_state=None),
                   self.cf.add_node(provision_state='active')]
         skipped = [

@@ -56,6 +56,7 @@ class TestRecovery(testtools.TestCase):
                           row['reservation']))
 
     def test_other_maintenance_is_never_left(self):
+        self.cf.live_peer('conductor-2')
         admin = self.cf.add_node(maintenance=True,
                                  maintenance_reason='replacing a DIMM')
         cleaning = self.cf.add_node(**dict(FAILED, fault='clean failure'))

@@ -1,0 +1,28 @@
+"""A consistent hash ring over service hosts (tooz's ``hashring``).
+
+Both halves spread bare metal nodes over their live hosts this way: the
+compute agents over the nova-compute services, the conductors over the
+conductors of a group, as Ironic does. Only about 1/N of the keys move
+when a host joins or leaves.
+"""
+
+from tooz import hashring
+
+# 2**5 partitions per host: Ironic's default hash_partition_exponent.
+PARTITIONS = 2 ** 5
+
+
+class HostRing:
+    """An immutable ring over ``hosts``; empty when there is no host."""
+
+    def __init__(self, hosts):
+        self.hosts = tuple(sorted(set(hosts)))
+        self._ring = (hashring.HashRing(self.hosts, partitions=PARTITIONS)
+                      if self.hosts else None)
+
+    def owner(self, key):
+        """The host ``key`` (a str) maps to, or None on an empty ring."""
+        if self._ring is None:
+            return None
+        (host,) = self._ring.get_nodes(key.encode('utf-8'))
+        return host
