@@ -118,6 +118,11 @@ class ActionQueue:
         if (action is None or action.status != node_actions.QUEUED
                 or self._stop.is_set()):
             return
+        if self.ownership.owner_of(action.node_uuid,
+                                   action.conductor_group) is None:
+            # No ring for its group yet (before this conductor's first
+            # cycle, or a group that just got a live conductor).
+            self.ownership.refresh()
         if not self.ownership.owns(action.node_uuid, action.conductor_group):
             return  # its owner's poll takes it
         if self.pool.in_flight >= self.pool.size:
