@@ -73,7 +73,8 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
     if conductor is None:
         # API only: actions go to the queue, for the conductors' polls.
-        conductor = action_api.ActionAPI(db)
+        conductor = action_api.ActionAPI(
+            db, heartbeat_timeout=conf.conductor.heartbeat_timeout)
     state = types.SimpleNamespace(conf=conf, conductor=conductor)
     metrics = metrics or metrics_mod.BaremetalMetrics()
     router = handler.make_app()

@@ -22,9 +22,11 @@ from baremetal_notifier.conductor import provisioning
 from baremetal_notifier import context
 from baremetal_notifier.drivers import base
 from baremetal_notifier import exception
+from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import node_power
 from baremetal_notifier.objects import node_provision
+from baremetal_notifier.schemas import nodes as node_schema
 
 LOG = logging.getLogger(__name__)
 
@@ -47,13 +49,29 @@ class ActionAPI:
     :param offer: ``offer(action_id)`` called once an action is committed:
         the in-process conductor's wake-up (None in an API-only process,
         whose actions the conductors find when they poll).
+    :param heartbeat_timeout: ``[conductor] heartbeat_timeout``: a node of
+        a conductor group with no conductor alive that long is refused.
     """
 
-    def __init__(self, db, offer=None):
+    def __init__(self, db, offer=None, heartbeat_timeout=60):
         # NOTE: a context of its own: the caller's may be inside a
         # transaction of the request, and this one must commit alone.
         self.ctx = context.admin_context(db)
         self.offer = offer
+        self.heartbeat_timeout = heartbeat_timeout
+
+    def _check_served(self, node_uuid):
+        """Ironic's get_topic_for, before any lock: a node of a group no
+        live conductor serves is 400 NoValidHost. The default group's
+        nodes are accepted and wait for a conductor (as they are enrolled
+        without one)."""
+        found = conductors.driver_and_group_of(self.ctx, node_uuid)
+        if found is None or not found[1]:
+            return
+        driver, group = found
+        if not conductors.group_is_served(self.ctx, group,
+                                          self.heartbeat_timeout):
+            raise node_schema.no_conductor(driver, group)
 
     def _queued(self, action_id):
         if self.offer is not None:
@@ -76,6 +94,7 @@ class ActionAPI:
             raise exception.InvalidStateRequested(
                 action=target, node=node_uuid, state=node.power_state)
         check_timeout(timeout)
+        self._check_served(node_uuid)
         with self.ctx.db.writer.using(self.ctx) as session:
             node = node_actions.reserve(session, node_uuid)
             if node.provision_state in _REFUSED_PROVISION_STATES:
@@ -104,8 +123,9 @@ class ActionAPI:
         queued action's id, or None.
 
         :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InvalidParameterValue.
+            InvalidParameterValue, NoValidHost.
         """
+        self._check_served(node_uuid)
         with self.ctx.db.writer.using(self.ctx) as session:
             node = node_actions.reserve(session, node_uuid)
             plan = provisioning.decide(node.provision_state, event)

@@ -105,7 +105,9 @@ class ConductorManager:
             self.actions, self.provisioning)
         # What the API of this process accepts goes to the database, and
         # to this conductor at once.
-        self.api = action_api.ActionAPI(db, offer=self.queue.offer)
+        self.api = action_api.ActionAPI(
+            db, offer=self.queue.offer,
+            heartbeat_timeout=group.heartbeat_timeout)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host,
                                               self.conductor_group)
         # NOTE: one cycle at a time, whether periodic or called directly.

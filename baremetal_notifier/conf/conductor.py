@@ -87,8 +87,18 @@ conductor_opts = [
 ]
 
 
-# Ironic's validate_conductor_group.
+# Ironic's validate_conductor_group, and its column's size (VARCHAR 255,
+# the length its [conductor] conductor_group option documents). The API's
+# conductor_group field (1.46) follows the same rule.
 GROUP_NAME = re.compile(r'^[a-zA-Z0-9_\-\.]*$')
+GROUP_LENGTH = 255
+
+
+def is_valid_conductor_group(value):
+    """Letters, digits, ``_-.``, at most 255 characters ('' is the
+    default group)."""
+    return (isinstance(value, str) and len(value) <= GROUP_LENGTH
+            and bool(GROUP_NAME.match(value)))
 
 
 def validate_conductor_group(value):
@@ -96,8 +106,7 @@ def validate_conductor_group(value):
 
     :raises ValueError: with Ironic's InvalidConductorGroup message.
     """
-    if (not isinstance(value, str) or len(value) > 255
-            or not GROUP_NAME.match(value)):
+    if not is_valid_conductor_group(value):
         raise ValueError('Expected a conductor group but received %s.'
                          % (value,))
     return value.lower()

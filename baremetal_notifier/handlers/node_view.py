@@ -13,12 +13,13 @@ import uuid
 from oslo_utils import strutils
 from oslo_utils import uuidutils
 
+from baremetal_notifier.conf import conductor as conductor_conf
 from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_fields
 from baremetal_notifier.handlers import versions
 from baremetal_notifier import microversion
-from baremetal_notifier.objects import conductor_groups
+from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.policies import base as policy_base
 from baremetal_notifier.policies import nodes as policies
@@ -166,13 +167,13 @@ def served_group(req, driver, group):
         raise exception.InvalidConductorGroup(group=None)
     if group == '':
         return group
-    if not node_schema.is_valid_conductor_group(group):
+    if not conductor_conf.is_valid_conductor_group(group):
         # Never looked up: MariaDB's collation would match 'a ' to 'a'.
         raise node_schema.no_conductor(driver, shown(group))
     lowered = group.lower()
     ctx = context.of_request(req)
     timeout = context.app_state(req).conf.conductor.heartbeat_timeout
-    if not conductor_groups.is_served(ctx, lowered, timeout):
+    if not conductors.group_is_served(ctx, lowered, timeout):
         raise node_schema.no_conductor(driver, group)
     return lowered
 

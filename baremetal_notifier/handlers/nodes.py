@@ -5,6 +5,7 @@ from urllib import parse
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from baremetal_notifier.conf import conductor as conductor_conf
 from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_access
@@ -152,7 +153,7 @@ def _list_query(req, detail):
         # (never compared: MariaDB's collation would match 'A ' to 'a').
         group = params['conductor_group']
         filters['conductor_group'] = (
-            group.lower() if schema.is_valid_conductor_group(group)
+            group.lower() if conductor_conf.is_valid_conductor_group(group)
             else None)
     for name in ('provision_state', 'driver', 'fault', 'resource_class'):
         if name in params:

@@ -54,3 +54,24 @@ def get_all(ctx, timeout):
             bool(online) and age is not None and age <= limit,
             updated_at, None if age is None else age.total_seconds()))
     return result
+
+
+def group_is_served(ctx, group, timeout):
+    """True when a conductor of ``group`` is alive (Ironic's API refuses a
+    node whose group no live conductor serves: its ring has no key)."""
+    with ctx.db.reader.using(ctx) as session:
+        return session.execute(
+            sa.select(CONDUCTORS.c.id)
+            .where(CONDUCTORS.c.conductor_group == group,
+                   alive_clause(since(session, timeout)))
+            .limit(1)).first() is not None
+
+
+def driver_and_group_of(ctx, node_uuid):
+    """(driver, conductor_group) of a node, or None when it is gone."""
+    nodes = models.Node.__table__
+    with ctx.db.reader.using(ctx) as session:
+        row = session.execute(
+            sa.select(nodes.c.driver, nodes.c.conductor_group)
+            .where(nodes.c.uuid == node_uuid)).first()
+    return None if row is None else tuple(row)

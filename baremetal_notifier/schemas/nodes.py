@@ -6,6 +6,7 @@ import re
 from oslo_utils import strutils
 from oslo_utils import uuidutils
 
+from baremetal_notifier.conf import conductor as conductor_conf
 from baremetal_notifier.drivers import base as driver_base
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_fields
@@ -110,11 +111,6 @@ PATCH = {
     },
 }
 
-# Ironic's validate_conductor_group, and its column's size (VARCHAR 255,
-# the length its [conductor] conductor_group option documents).
-_CONDUCTOR_GROUP_RE = re.compile(r'^[a-zA-Z0-9_\-\.]*$')
-CONDUCTOR_GROUP_LENGTH = 255
-
 # Ironic before 1.10: a host name label (RFC 952/1123).
 _HOSTNAME_RE = re.compile(r'^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$')
 # Ironic from 1.10: RFC 3986 unreserved characters.
@@ -129,20 +125,13 @@ def is_valid_name(name, unrestricted=True):
     return bool(pattern.match(name)) and not uuidutils.is_uuid_like(name)
 
 
-def is_valid_conductor_group(group):
-    """Ironic's conductor group rules: letters, digits, ``_-.``, at most
-    255 characters ('' is the default group)."""
-    return (isinstance(group, str) and len(group) <= CONDUCTOR_GROUP_LENGTH
-            and bool(_CONDUCTOR_GROUP_RE.match(group)))
-
-
 def stored_group(driver, group):
     """A valid group lower-cased (groups are case-insensitive), or
     Ironic's InvalidConductorGroup."""
-    if not is_valid_conductor_group(group):
+    if not conductor_conf.is_valid_conductor_group(group):
         shown = group
-        if isinstance(group, str) and len(group) > CONDUCTOR_GROUP_LENGTH:
-            shown = group[:CONDUCTOR_GROUP_LENGTH] + '...'
+        if isinstance(group, str) and len(group) > conductor_conf.GROUP_LENGTH:
+            shown = group[:conductor_conf.GROUP_LENGTH] + '...'
         raise exception.InvalidConductorGroup(group=shown)
     return group.lower()
 

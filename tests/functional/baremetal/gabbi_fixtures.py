@@ -34,9 +34,13 @@ class APIFixture(fixture.GabbiFixture):
 
     keystone = False
     overrides = {}
+    # Where power actions go: the stand-in, or None for the real action
+    # queue (conductor/action_api.py) with no conductor to run them.
+    conductor = baremetal.StandInConductor
 
     def start_fixture(self):
         self.api = baremetal.BaremetalAPI(keystone=self.keystone,
+                                          conductor=self.conductor,
                                           **dict(self.overrides))
         self.api.setUp()
         _RUNNING['app'] = self.api.app
@@ -76,7 +80,10 @@ class GroupsFixture(NodesFixture):
     """The same nodes, and conductors as their heartbeats left them: one
     alive in group rack1, one in rack2 that stopped beating, one in rack3
     that went offline (a clean shutdown). node-4 is in rack1, node-0 in
-    rack2, the others in the default group ''."""
+    rack2, the others in the default group ''. Actions are accepted by
+    the real action queue."""
+
+    conductor = None
 
     def populate(self, api):
         super().populate(api)

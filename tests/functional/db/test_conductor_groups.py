@@ -18,7 +18,7 @@ import testtools
 import webob
 
 from baremetal_notifier.cmd import manage
-from baremetal_notifier.objects import conductor_groups
+from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import nodes as node_obj
 from tests.fixtures import baremetal
 from tests.fixtures import dbfixture
@@ -52,7 +52,7 @@ class ConductorGroupsTest(testtools.TestCase):
 
     def test_served_groups(self):
         served = [group for group in ('rack1', 'rack2', 'rack3', 'rack4', '')
-                  if conductor_groups.is_served(self.ctx, group, TIMEOUT)]
+                  if conductors.group_is_served(self.ctx, group, TIMEOUT)]
         self.assertEqual(['rack1'], served)
 
     def test_groups_are_case_insensitive_on_every_engine(self):
