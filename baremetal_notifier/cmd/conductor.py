@@ -47,15 +47,7 @@ def main(argv=None):
         listener = base_metrics.listen(conf, process_metrics)
     except base_metrics.StartupError as exc:
         service.fail(PROG, str(exc))
-    started = []
-    try:
-        for part in workers:
-            part.start()
-            started.append(part)
-    except Exception as exc:
-        service_cmd.stop_all(reversed(started))
-        service.fail(PROG, 'cannot start %s: %s' % (
-            type(part).__name__, (str(exc) or repr(exc)).splitlines()[0]))
+    service_cmd.start_all(PROG, workers)
     LOG.info('Conductor %s running (no API in this process)', conductor.host)
     signals.wait()
     LOG.info('Conductor %s stopping', conductor.host)

@@ -108,6 +108,24 @@ def stop_all(things):
             LOG.exception('Error stopping %s', type(thing).__name__)
 
 
+def start_all(prog, workers, on_failure=None):
+    """Start each part in order; if one fails, stop those started, call
+    ``on_failure`` and exit with one line naming it."""
+    started = []
+    try:
+        # The conductor starts (and stops) the driver it was given.
+        for part in workers:
+            part.start()
+            started.append(part)
+    except Exception as exc:
+        stop_all(reversed(started))
+        if on_failure is not None:
+            on_failure()
+        # The first line only: database errors go on to quote parameters.
+        service.fail(prog, 'cannot start %s: %s' % (
+            type(part).__name__, (str(exc) or repr(exc)).splitlines()[0]))
+
+
 def main(argv=None):
     signals = wsgi_server.SignalWaiter()
     conf = cfg.ConfigOpts()
@@ -134,18 +152,8 @@ def main(argv=None):
     except base_metrics.StartupError as exc:
         server.server.stop()  # never served: close the bound socket
         service.fail(PROG, str(exc))
-    started = []
-    try:
-        # The conductor starts (and stops) the driver it was given.
-        for part in workers:
-            part.start()
-            started.append(part)
-    except Exception as exc:
-        stop_all(reversed(started))
-        server.server.stop()  # never served: close the bound socket
-        # The first line only: database errors go on to quote parameters.
-        service.fail(PROG, 'cannot start %s: %s' % (
-            type(part).__name__, (str(exc) or repr(exc)).splitlines()[0]))
+    # A server that never served: close its bound socket.
+    start_all(PROG, workers, on_failure=server.server.stop)
     server.start()
     LOG.info('Bare Metal API listening on http://%s:%s/ (auth_strategy=%s)',
              conf.api.host, server.port, conf.api.auth_strategy)
