@@ -211,7 +211,7 @@ def enroll(url, ports):
     with engine.begin() as conn:
         conn.execute(models.Node.__table__.insert(), rows)
     engine.dispose()
-    return {row['uuid']: port for row, port in zip(rows, ports)}
+    return {row['uuid']: port for row, port in zip(rows, ports, strict=True)}
 
 
 def warm(children, count):
@@ -239,7 +239,7 @@ def measure_scale(figs, url, count):
                  count, fmt='%d')
         others = [Child(url, host, SCALE_TIMEOUT) for host in HOSTS[1:]]
         three, failures3, nodes3 = warm([one] + others, count)
-        for host, (wall, cpu), owned in zip(HOSTS, three, nodes3):
+        for host, (wall, cpu), owned in zip(HOSTS, three, nodes3, strict=True):
             figs.add('three_conductors_%d_%s_cycle_seconds' % (count, host),
                      wall, 's')
             figs.add('three_conductors_%d_%s_cpu_seconds_per_cycle'
