@@ -15,7 +15,9 @@ POWERBRIDGE_TEST_POSTGRESQL_URL), else SQLite; the figure
   nodes, with three conductors sharing them through the hash ring, the
   three cycles started together. Figures: each conductor's cycle time
   (median of WARM_CYCLES), the ratio of the slowest of three to the one
-  conductor's, and each conductor's CPU seconds per cycle (process time
+  conductor's, each BMC's chassis status reads during one cycle of the
+  three (counted by the vBMC fleet: each read once), and each conductor's
+  CPU seconds per cycle (process time
   of its process), the cost that divides by three when conductors run on
   machines of their own. All processes here share this machine's cores,
   so the wall-clock ratio cannot fall below CPU-bound limits: on 2 cores
@@ -227,7 +229,13 @@ def warm(children, count):
     return per, failures, nodes
 
 
-def measure_scale(figs, url, count):
+def status_reads(fleets):
+    """[chassis status reads of every BMC], counted by the fleets."""
+    return [bmc['counters'].get('status', 0)
+            for _, client in fleets for bmc in client.list()]
+
+
+def measure_scale(figs, url, count, fleets):
     one = Child(url, HOSTS[0], SCALE_TIMEOUT)
     others = []
     try:
@@ -248,6 +256,14 @@ def measure_scale(figs, url, count):
                      'nodes', fmt='%d')
         figs.add('three_conductors_%d_nodes_total' % count, sum(nodes3),
                  'nodes', '==', count, fmt='%d')
+        # One more cycle of the three, counted on the vBMC side: the ring
+        # gives each BMC to one conductor, so each is read once.
+        before = status_reads(fleets)
+        cycles([one] + others)
+        reads = [b - a for a, b in zip(before, status_reads(fleets),
+                                       strict=True)]
+        figs.add('three_conductors_%d_bmcs_read_once_per_cycle' % count,
+                 reads.count(1), 'BMCs', '==', count, fmt='%d')
         slowest = max(wall for wall, _ in three)
         # NOTE: the goal needs a core per conductor; on a machine with
         # fewer cores than conductors plus the fleet it is reported, not
@@ -359,7 +375,7 @@ def main(argv=None):
         figs.add('database_is_postgresql',
                  int(databases[0].admin is not None), '', fmt='%d')
         enroll(databases[0].url, ports)
-        measure_scale(figs, databases[0].url, len(ports))
+        measure_scale(figs, databases[0].url, len(ports), fleets)
         by_uuid = enroll(databases[1].url, ports)
         measure_takeover(figs, databases[1].url, fleets, by_uuid, interval)
     finally:
