@@ -3,7 +3,8 @@
 Routes (all JSON, loopback only; no credentials ever leave the fleet)::
 
     GET /bmcs                 -> {"bmcs": [{index, address, port, power,
-                                            fault, counters}, ...]}
+                                            fault, counters,
+                                            status_readers}, ...]}
     GET /bmcs/{i}             -> one BMC, same keys
     GET /bmcs/{i}/power       -> {"power": "on"|"off"}
     PUT /bmcs/{i}/power       <- {"power": "on"|"off"}      (a flip "behind

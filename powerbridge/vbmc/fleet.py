@@ -286,7 +286,8 @@ class VirtualBmcFleet:
                 'port': bmc.port,
                 'power': 'on' if bmc.powered_on else 'off',
                 'fault': bmc.faults.as_dict(),
-                'counters': dict(bmc.counters)}
+                'counters': dict(bmc.counters),
+                'status_readers': dict(bmc.status_readers)}
 
     def describe_all(self):
         return [self.describe(i) for i in range(len(self._bmcs))]

@@ -113,6 +113,8 @@ class VirtualBmc(pyghmi_compat.Bmc):
                              else random.Random('%s/%d' % (seed, index)))
         self.powered_on = powered_on
         self.counters = collections.Counter()
+        # {'address:port' of a client: chassis status reads}
+        self.status_readers = collections.Counter()
         self._scheduler = scheduler
         self._sessions = {}
 
@@ -186,6 +188,15 @@ class VirtualBmc(pyghmi_compat.Bmc):
             session.forget()
 
     # -- the chassis ------------------------------------------------------
+
+    def get_chassis_status(self, session):
+        # Counted, and by client address, so tests and benchmarks can see
+        # how often a BMC is polled and by how many clients (several
+        # conductors: each BMC read by one of them per cycle; a resent
+        # request comes from the same address).
+        self.count('status')
+        self.status_readers['%s:%s' % tuple(session.sockaddr[:2])] += 1
+        return super().get_chassis_status(session)
 
     def get_power_state(self):
         return 'on' if self.powered_on else 'off'
