@@ -295,7 +295,7 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         last = self.reads()
         ran = {h: len(self.cycles(h)) - lines[h] for h in HOSTS}
         window = {h: self.cycles(h)[lines[h]:] for h in HOSTS}
-        per_bmc = [b - a for a, b in zip(first, last)]
+        per_bmc = [b - a for a, b in zip(first, last, strict=True)]
         off = {self.nodes[i]: (owners[self.nodes[i]], per_bmc[i])
                for i in range(COUNT)
                if abs(per_bmc[i] - ran[owners[self.nodes[i]]]) > 1}
@@ -379,7 +379,7 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         base = counts()
         deadline = time.monotonic() + 3 * INTERVAL + 5
         while time.monotonic() < deadline:
-            done = sum(1 for a, b in zip(base, counts()) if b > a)
+            done = sum(1 for a, b in zip(base, counts(), strict=True) if b > a)
             if 0 < done < len(indexes):
                 popen.send_signal(signal.SIGSTOP)
                 return True
