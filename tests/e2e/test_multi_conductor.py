@@ -256,8 +256,8 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             self.assertTrue(0.75 * third <= shares[host] <= 1.25 * third,
                             'share of %s: %s' % (host, shares))
 
-    def reads(self):
-        return [b['counters'].get('get_power', 0) for b in self.bmcs.list()]
+    def reads(self, counter='get_power'):
+        return [b['counters'].get(counter, 0) for b in self.bmcs.list()]
 
     # -- observing the database ----------------------------------------------
 
@@ -306,7 +306,10 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             cycles_in_window=ran,
             reads_per_bmc=dict(collections.Counter(per_bmc)),
             reads_per_cycle={h: [c for c, _s in window[h]] for h in HOSTS},
-            cycle_seconds={h: [s for _c, s in window[h]] for h in HOSTS})
+            cycle_seconds={h: [s for _c, s in window[h]] for h in HOSTS},
+            # IPMI sessions each BMC opened so far: one per reader.
+            sessions_per_bmc=dict(collections.Counter(
+                self.reads('sessions'))))
 
         # (3, 4) The conductor-only process owning most nodes.
         victim = max(CONDUCTORS, key=lambda h: (shares[h], h))
@@ -358,6 +361,7 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         self.assertEqual([], [k for k, n in self.delivered.items() if n > 1])
 
         # (5) Restarted, it gets its share back.
+        restarted_at = time.monotonic()
         self.start(victim, run='-again')
         wait_for(lambda: self.view.refresh() == set(HOSTS),
                  'the killed conductor back in the ring')
@@ -366,6 +370,8 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         wait_for(lambda: any(n == shares[victim] for n, _s
                              in self.cycles(victim + '-again')),
                  'a full cycle of the restarted conductor')
+        details['rebalance_seconds'] = round(
+            time.monotonic() - restarted_at, 2)
         details['total_seconds'] = round(time.monotonic() - self.started, 1)
         self.report(details)
 
@@ -394,9 +400,11 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         cycles = details['cycle_seconds']
         print('multi-conductor %s: %d BMCs, shares %s, reads per BMC per '
               'window %s over cycles %s, cycle s max %s, takeover %.2f s '
-              '(mid-cycle %s), test %.1f s' % (
+              '(mid-cycle %s), IPMI sessions per BMC %s, back in %.1f s, '
+              'test %.1f s' % (
                   self.backend, COUNT, details['shares'],
                   details['reads_per_bmc'], details['cycles_in_window'],
                   {h: max(s) for h, s in cycles.items()},
                   details['takeover_seconds'], details['mid_cycle'],
+                  details['sessions_per_bmc'], details['rebalance_seconds'],
                   details['total_seconds']), file=sys.stderr)
