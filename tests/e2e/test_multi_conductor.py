@@ -307,7 +307,8 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             reads_per_bmc=dict(collections.Counter(per_bmc)),
             reads_per_cycle={h: [c for c, _s in window[h]] for h in HOSTS},
             cycle_seconds={h: [s for _c, s in window[h]] for h in HOSTS},
-            # IPMI sessions each BMC opened so far: one per reader.
+            # IPMI sessions each BMC opened so far (reported only: a
+            # client may open a new session, so it is no count of readers).
             sessions_per_bmc=dict(collections.Counter(
                 self.reads('sessions'))))
 
