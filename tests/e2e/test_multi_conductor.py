@@ -39,20 +39,18 @@ import urllib.request
 import uuid
 
 import fixtures
-from oslo_config import cfg
 import sqlalchemy as sa
 import testscenarios
 import testtools
 from testtools import content
 
-from baremetal_notifier import conf as baremetal_conf
-from baremetal_notifier.conductor import ownership
 from baremetal_notifier import context
 from baremetal_notifier.db import models
 from powerbridge.stack import keystone as ks_server
 from powerbridge.stack import layout
 from powerbridge.vbmc import control
 from tests.fixtures import compute_peer as peer
+from tests.fixtures import conductor as conductor_fixtures
 from tests.fixtures import dbfixture
 from tests.fixtures import processes
 from tests.fixtures import vbmc
@@ -121,7 +119,8 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         self.api_url = self.start_api()
         for host in HOSTS:
             self.start(host)
-        self.view = self.ring()
+        self.view = conductor_fixtures.observer_ring(
+            self.ctx, HEARTBEAT_TIMEOUT)
         wait_for(lambda: self.view.refresh() == set(HOSTS),
                  'three live conductors')
 
@@ -219,14 +218,6 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             except subprocess.TimeoutExpired:
                 popen.kill()
                 popen.wait()
-
-    def ring(self):
-        conf = cfg.ConfigOpts()
-        baremetal_conf.register_opts(conf)
-        conf([], project='baremetal-notifier', default_config_files=[])
-        conf.set_override('heartbeat_timeout', HEARTBEAT_TIMEOUT,
-                          group='conductor')
-        return ownership.Ownership(self.ctx, None, '', conf)
 
     def log(self, name):
         try:
