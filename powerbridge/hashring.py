@@ -13,11 +13,15 @@ PARTITIONS = 2 ** 5
 
 
 class HostRing:
-    """An immutable ring over ``hosts``; empty when there is no host."""
+    """An immutable ring over ``hosts``; empty when there is no host.
 
-    def __init__(self, hosts):
+    :param partitions: partitions per host (the conductors take
+        ``2 ** [DEFAULT] hash_partition_exponent``).
+    """
+
+    def __init__(self, hosts, partitions=PARTITIONS):
         self.hosts = tuple(sorted(set(hosts)))
-        self._ring = (hashring.HashRing(self.hosts, partitions=PARTITIONS)
+        self._ring = (hashring.HashRing(self.hosts, partitions=partitions)
                       if self.hosts else None)
 
     def owner(self, key):

@@ -78,7 +78,8 @@ class Ownership:
         for row in rows:
             if row.alive:
                 members[group_key(row.conductor_group)].add(row.hostname)
-        state = _State({group: hashring.HostRing(hosts)
+        partitions = 2 ** self.conf.hash_partition_exponent
+        state = _State({group: hashring.HostRing(hosts, partitions)
                         for group, hosts in members.items()},
                        frozenset(h for hosts in members.values()
                                  for h in hosts))

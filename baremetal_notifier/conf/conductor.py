@@ -12,6 +12,16 @@ host_opt = cfg.StrOpt('host', default=socket.gethostname(),
                       help='Name of this conductor: the value written to a '
                            "node's reservation while it holds the lock.")
 
+hash_ring_opts = [
+    # Ironic's option, name and default.
+    cfg.IntOpt('hash_partition_exponent', default=5, min=1, max=16,
+               help='Exponent of the number of hash ring partitions per '
+                    'conductor (2^N). Larger values spread the nodes more '
+                    'evenly over the conductors (with the default, one of '
+                    'three conductors may own 25-42 % of the nodes) at '
+                    'the cost of a larger ring in memory.'),
+]
+
 conductor_opts = [
     cfg.IntOpt('sync_power_state_interval', default=10, min=0,
                mutable=True,
@@ -120,8 +130,10 @@ def conductor_group_of(conf):
 def register_opts(conf):
     group = config.register_group(conf, conductor_group)
     conf.register_cli_opt(host_opt)
+    conf.register_opts(hash_ring_opts)
     conf.register_opts(conductor_opts, group=group)
 
 
 def list_opts():
-    return {'DEFAULT': [host_opt], conductor_group: conductor_opts}
+    return {'DEFAULT': [host_opt] + hash_ring_opts,
+            conductor_group: conductor_opts}

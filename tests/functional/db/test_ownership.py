@@ -21,6 +21,7 @@ from baremetal_notifier.db import models
 from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import node_power
 from powerbridge import db
+from powerbridge import hashring
 from tests.fixtures import conductor as cf
 from tests.fixtures import dbfixture
 
@@ -79,6 +80,15 @@ class TestMembership(OwnershipTestCase):
         self.assertEqual(
             {cf.HOST: shares[cf.HOST]},
             {cf.HOST: len(views[0].owned_nodes())})
+
+    def test_the_ring_takes_the_partition_exponent(self):
+        self.conf.set_override('hash_partition_exponent', 8)
+        for host in ('c-2', 'c-3'):
+            heartbeat.register(self.ctx, host)
+        view = self.view(cf.HOST)
+        ring = hashring.HostRing(view.live_hosts(), 2 ** 8)
+        for node in self.nodes(30):
+            self.assertEqual(ring.owner(node), view.owner_of(node, ''))
 
     def test_silent_conductor_leaves_and_comes_back(self):
         heartbeat.register(self.ctx, 'c-2')
