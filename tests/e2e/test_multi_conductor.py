@@ -35,7 +35,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 
 import fixtures
@@ -46,7 +45,6 @@ from testtools import content
 
 from baremetal_notifier import context
 from baremetal_notifier.db import models
-from powerbridge.stack import keystone as ks_server
 from powerbridge.stack import layout
 from powerbridge.vbmc import control
 from tests.fixtures import compute_peer as peer
@@ -54,6 +52,7 @@ from tests.fixtures import conductor as conductor_fixtures
 from tests.fixtures import dbfixture
 from tests.fixtures import processes
 from tests.fixtures import vbmc
+from tests.fixtures.waiting import TIMEOUT
 from tests.fixtures.waiting import wait_for
 
 NODES = models.Node.__table__
@@ -73,18 +72,6 @@ INTERVAL = 2
 SLACK = 10
 CYCLES = 3  # whole cycles per conductor in the counting window
 CYCLE_LINE = re.compile(r'Power sync: (\d+) nodes in ([\d.]+) s')
-
-
-def http(url, method='GET', body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        'Content-Type': 'application/json',
-        'X-OpenStack-Ironic-API-Version': 'latest'})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
@@ -168,27 +155,16 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         return path
 
     def start_api(self):
-        gunicorn = processes.script_path('gunicorn')
-        if gunicorn is None:
-            self.skipTest('gunicorn is not installed')
         directory = os.path.join(self.tmp, 'api')
-        os.makedirs(directory)
-        port = layout.free_port()
-        ks_server.write_gunicorn_config(
-            directory, 'baremetal_notifier.wsgi.api:application', port, 1)
-        env = dict(os.environ,
-                   BAREMETAL_NOTIFIER_CONFIG_FILE=self.config('api', 'api'))
-        self.spawn('api', [gunicorn], cwd=directory, env=env)
-        url = 'http://127.0.0.1:%d' % port
-
-        def answers():
-            if self.procs['api'][0].poll() is not None:
-                raise AssertionError('gunicorn exited:\n' + self.log('api'))
-            try:
-                return http(url + '/') == 200
-            except OSError:
-                return False
-        wait_for(answers, 'the API-only process')
+        wsgi = processes.gunicorn_api_wsgi(
+            directory, self.config('api', 'api'), 1)
+        if wsgi is None:
+            self.skipTest('gunicorn is not installed')
+        argv, env, url = wsgi
+        self.spawn('api', argv, cwd=directory, env=env)
+        processes.wait_answering(url, self.procs['api'][0],
+                                 lambda: self.log('api'),
+                                 'the API-only process', timeout=TIMEOUT)
         return url
 
     def start(self, host, run=''):
@@ -317,8 +293,9 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             for s in self.refused), 'its events refused once')
         # Freeze it mid-cycle: some of its BMCs read, some not yet.
         details['mid_cycle'] = self.freeze_mid_cycle(victim, flipped)
-        status = http(self.api_url + '/v1/nodes/%s/states/power'
-                      % self.nodes[action], 'PUT', {'target': 'power on'})
+        status, _ = processes.baremetal_request(
+            self.api_url + '/v1/nodes/%s/states/power' % self.nodes[action],
+            'PUT', {'target': 'power on'})
         self.assertEqual(202, status)
         popen = self.procs[victim][0]
         popen.kill()

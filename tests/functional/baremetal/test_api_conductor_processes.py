@@ -7,43 +7,23 @@ including one accepted while no conductor ran. The vBMC counts the power
 commands it received: each action reached it once.
 """
 
-import json
 import os
-import time
-import urllib.request
 
 import fixtures
 import testtools
 
-from powerbridge.stack import keystone as ks_server
 from powerbridge.stack import layout
 from tests.fixtures import dbfixture
 from tests.fixtures import processes
 from tests.fixtures import vbmc as vbmc_fixtures
+from tests.fixtures import waiting
 
 WAIT = 40
 QUEUED = '(action queued)'
 
 
-def http(url, method='GET', body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        'Content-Type': 'application/json',
-        'X-OpenStack-Ironic-API-Version': 'latest'})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            text = response.read()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b'null')
-
-
 def wait_for(predicate, what):
-    deadline = time.monotonic() + WAIT
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out waiting for %s' % what)
-        time.sleep(0.1)
+    return waiting.wait_for(predicate, what, timeout=WAIT, interval=0.1)
 
 
 class TestApiOnlyAndConductor(testtools.TestCase):
@@ -69,20 +49,15 @@ class TestApiOnlyAndConductor(testtools.TestCase):
         return path
 
     def _start_api(self):
-        gunicorn = processes.script_path('gunicorn')
-        if gunicorn is None:
-            self.skipTest('gunicorn is not installed')
         directory = os.path.join(self.tmp, 'api')
-        os.makedirs(directory)
-        port = layout.free_port()
-        ks_server.write_gunicorn_config(
-            directory, 'baremetal_notifier.wsgi.api:application', port, 2)
-        env = dict(os.environ,
-                   BAREMETAL_NOTIFIER_CONFIG_FILE=self._config('api'))
+        wsgi = processes.gunicorn_api_wsgi(directory, self._config('api'), 2)
+        if wsgi is None:
+            self.skipTest('gunicorn is not installed')
+        argv, env, url = wsgi
         log_path = os.path.join(self.tmp, 'gunicorn.log')
         with open(log_path, 'wb') as log:
             popen = processes.subprocess.Popen(
-                [gunicorn], cwd=directory, env=env, stdout=log,
+                argv, cwd=directory, env=env, stdout=log,
                 stderr=processes.subprocess.STDOUT,
                 stdin=processes.subprocess.DEVNULL)
 
@@ -91,17 +66,12 @@ class TestApiOnlyAndConductor(testtools.TestCase):
                 popen.terminate()
                 popen.wait(30)
         self.addCleanup(stop)
-        url = 'http://127.0.0.1:%d' % port
 
-        def answers():
-            if popen.poll() is not None:
-                with open(log_path, encoding='utf-8') as log:
-                    raise AssertionError('gunicorn exited:\n' + log.read())
-            try:
-                return http(url + '/')[0] == 200
-            except OSError:
-                return False
-        wait_for(answers, 'the API-only process')
+        def read_log():
+            with open(log_path, encoding='utf-8') as log:
+                return log.read()
+        processes.wait_answering(url, popen, read_log, 'the API-only process',
+                                 timeout=WAIT)
         return url
 
     def _start_conductor(self, host):
@@ -119,12 +89,15 @@ class TestApiOnlyAndConductor(testtools.TestCase):
             processes.BAREMETAL_LISTENING), 'the conductor process')
         return process
 
+    def http(self, path, method='GET', body=None):
+        return processes.baremetal_request(self.api_url + path, method, body)
+
     def node(self):
-        return http(self.api_url + '/v1/nodes/n1')[1]
+        return self.http('/v1/nodes/n1')[1]
 
     def power(self, target):
-        return http(self.api_url + '/v1/nodes/n1/states/power', 'PUT',
-                    {'target': target})
+        return self.http('/v1/nodes/n1/states/power', 'PUT',
+                         {'target': target})
 
     def settled(self):
         node = self.node()
@@ -135,7 +108,7 @@ class TestApiOnlyAndConductor(testtools.TestCase):
         return self.fleet.describe(0)['counters'].get(name, 0)
 
     def test_actions_accepted_by_the_api_process_reach_the_bmc(self):
-        status, _ = http(self.api_url + '/v1/nodes', 'POST', {
+        status, _ = self.http('/v1/nodes', 'POST', {
             'name': 'n1', 'driver': 'ipmi', 'driver_info': {
                 'ipmi_address': '127.0.0.1',
                 'ipmi_port': self.fleet.ports[0],
