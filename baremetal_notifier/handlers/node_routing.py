@@ -9,26 +9,14 @@ is missing. Clients meet these answers (and the node path's ``Allow``
 header) when they get a path wrong, so they are served the same here.
 """
 
-from oslo_utils import strutils
-
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_view
 from baremetal_notifier.handlers import nodes
-from baremetal_notifier import microversion
 from baremetal_notifier import wsgi_wrapper
-
-# Ironic's strict boolean values, as its error message lists them.
-_BOOLEANS = ', '.join(
-    "'%s'" % value for value in sorted(
-        strutils.TRUE_STRINGS + strutils.FALSE_STRINGS))
 
 
 def _segment(req):
     return req.environ['wsgiorg.routing_args'][1]['segment']
-
-
-def _shown(value, length=255):
-    return value if len(value) <= length else value[:length] + '...'
 
 
 @wsgi_wrapper.BaremetalWsgify
@@ -40,8 +28,9 @@ def missing_node_ident(req):
 @wsgi_wrapper.BaremetalWsgify
 def create_with_path_body(req):
     """POST /v1/nodes/{x}: Ironic takes ``x`` for the node body."""
-    raise exception.Invalid("Schema error for node: '%s' is not of type "
-                            "'object'" % _shown(node_view.node_ident(req)))
+    raise exception.Invalid(
+        "Schema error for node: '%s' is not of type 'object'"
+        % node_view.shown(node_view.node_ident(req)))
 
 
 @wsgi_wrapper.BaremetalWsgify
@@ -58,17 +47,9 @@ def show_with_path_fields(req):
 
 @wsgi_wrapper.BaremetalWsgify
 def patch_with_path_flag(req):
-    """PATCH /v1/nodes/{node}/{x}: ``x`` is Ironic's reset_interfaces."""
-    value = _segment(req)
-    try:
-        strutils.bool_from_string(value, strict=True)
-    except ValueError:
-        raise exception.Invalid(
-            "Invalid reset_interfaces: Unrecognized value '%s', acceptable "
-            "values are: %s" % (_shown(value), _BOOLEANS)) from None
-    if not microversion.allows(req, microversion.RESET_INTERFACES):
-        raise exception.NotAcceptable()
-    req.GET['reset_interfaces'] = value
+    """PATCH /v1/nodes/{node}/{x}: ``x`` is Ironic's reset_interfaces,
+    checked by the PATCH itself (a boolean; 406 before 1.45)."""
+    req.GET['reset_interfaces'] = _segment(req)
     return nodes.update_node(req)
 
 
