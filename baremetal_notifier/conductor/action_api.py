@@ -26,6 +26,7 @@ from baremetal_notifier.objects import conductors
 from baremetal_notifier.objects import node_actions
 from baremetal_notifier.objects import node_power
 from baremetal_notifier.objects import node_provision
+from baremetal_notifier.objects import nodes as node_obj
 from baremetal_notifier.schemas import nodes as node_schema
 
 LOG = logging.getLogger(__name__)
@@ -65,13 +66,10 @@ class ActionAPI:
         live conductor serves is 400 NoValidHost. The default group's
         nodes are accepted and wait for a conductor (as they are enrolled
         without one)."""
-        found = conductors.driver_and_group_of(self.ctx, node_uuid)
-        if found is None or not found[1]:
-            return
-        driver, group = found
-        if not conductors.group_is_served(self.ctx, group,
-                                          self.heartbeat_timeout):
-            raise node_schema.no_conductor(driver, group)
+        node = node_obj.get_by_uuid(self.ctx, node_uuid)
+        if node.conductor_group and not conductors.group_is_served(
+                self.ctx, node.conductor_group, self.heartbeat_timeout):
+            raise node_schema.no_conductor(node.driver, node.conductor_group)
 
     def _queued(self, action_id):
         if self.offer is not None:

@@ -65,13 +65,3 @@ def group_is_served(ctx, group, timeout):
             .where(CONDUCTORS.c.conductor_group == group,
                    alive_clause(since(session, timeout)))
             .limit(1)).first() is not None
-
-
-def driver_and_group_of(ctx, node_uuid):
-    """(driver, conductor_group) of a node, or None when it is gone."""
-    nodes = models.Node.__table__
-    with ctx.db.reader.using(ctx) as session:
-        row = session.execute(
-            sa.select(nodes.c.driver, nodes.c.conductor_group)
-            .where(nodes.c.uuid == node_uuid)).first()
-    return None if row is None else tuple(row)
