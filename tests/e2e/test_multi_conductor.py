@@ -223,7 +223,7 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
             self.assertTrue(0.75 * third <= shares[host] <= 1.25 * third,
                             'share of %s: %s' % (host, shares))
 
-    def reads(self, counter='get_power'):
+    def reads(self, counter='status'):
         return [b['counters'].get(counter, 0) for b in self.bmcs.list()]
 
     # -- observing the database ----------------------------------------------
@@ -348,7 +348,7 @@ class TestMultiConductor(testscenarios.WithScenarios, testtools.TestCase):
         """SIGSTOP ``victim`` while some of ``indexes``' BMCs were read
         in its current cycle and some not; True if caught so."""
         def counts():
-            return [self.fleet.describe(i)['counters'].get('get_power', 0)
+            return [self.fleet.describe(i)['counters'].get('status', 0)
                     for i in indexes]
         popen = self.procs[victim][0]
         base = counts()
