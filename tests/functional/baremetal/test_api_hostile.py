@@ -18,6 +18,7 @@ from baremetal_notifier.schemas import nodes as node_schema
 from tests.fixtures import baremetal
 from tests.fixtures import dbfixture
 from tests.fixtures import hostile
+from tests.fixtures import hostile_values
 
 load_tests = testscenarios.load_tests_apply_scenarios
 VERSION = 'X-OpenStack-Ironic-API-Version'
@@ -64,7 +65,7 @@ class HostileInputTest(testtools.TestCase):
 
     def test_extra_nested_950_levels_is_400_and_not_stored(self):
         raw = ('{"driver": "ipmi", "extra": %s}'
-               % hostile.deep_json(950, 'dict')).encode()
+               % hostile_values.deep_json(950, 'dict')).encode()
         response = self.call('POST', '/v1/nodes', raw=raw)
         self.assertFault(400, response, 'Malformed request body')
         self.assertEqual(1, self.stored_count())
@@ -205,8 +206,8 @@ class PoisonedRowTest(testtools.TestCase):
         with self.api.db.get_engine().begin() as connection:
             connection.execute(sa.update(baremetal.NODES).where(
                 baremetal.NODES.c.uuid == self.node.uuid).values(
-                    extra=hostile.deep_json(950, 'dict'),
-                    properties=hostile.deep_json(100, 'dict')))
+                    extra=hostile_values.deep_json(950, 'dict'),
+                    properties=hostile_values.deep_json(100, 'dict')))
 
     def call(self, method, path, body=None):
         req = webob.Request.blank(path, method=method,
@@ -222,13 +223,14 @@ class PoisonedRowTest(testtools.TestCase):
         shown = self.call('GET', '/v1/nodes/node-0').json_body
         # Too deep to serve: shown empty; shallower, as stored.
         self.assertEqual({}, shown['extra'])
-        self.assertEqual(hostile.nested(100, 'dict'), shown['properties'])
+        self.assertEqual(hostile_values.nested(100, 'dict'),
+                         shown['properties'])
         # Patching other fields leaves both as stored.
         response = self.call('PATCH', '/v1/nodes/node-0',
                              [{'op': 'add', 'path': '/name', 'value': 'n'}])
         self.assertEqual(200, response.status_int, response.body)
         node = node_obj.get_by_uuid(self.api.ctx, self.node.uuid)
-        self.assertEqual(hostile.deep_json(950, 'dict'),
+        self.assertEqual(hostile_values.deep_json(950, 'dict'),
                          node.stored['extra'])
         # Replacing the field repairs it.
         response = self.call('PATCH', '/v1/nodes/n',

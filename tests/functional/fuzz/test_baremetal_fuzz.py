@@ -19,6 +19,7 @@ from baremetal_notifier.objects import nodes as node_obj
 from tests.fixtures import baremetal
 from tests.fixtures import dbfixture
 from tests.fixtures import hostile
+from tests.fixtures import hostile_values
 from tests.functional.fuzz import base as fuzz_base
 
 SEED = 20261205
@@ -72,7 +73,7 @@ def _patch_body(rng):
         return json.dumps(hostile.json_patch(rng, PATCH_PATHS),
                           allow_nan=True).encode('utf-8')
     except (RecursionError, ValueError):
-        return hostile.raw_body(rng)
+        return hostile_values.raw_body(rng)
 
 
 class TestBaremetalFuzz(fuzz_base.FuzzRun, testscenarios.WithScenarios,
@@ -136,12 +137,14 @@ class TestBaremetalFuzz(fuzz_base.FuzzRun, testscenarios.WithScenarios,
                 else rng.choice(GOOD_VERSIONS)))
             if rng.random() < 0.1:
                 request.headers[VERSION_HEADER] = rng.choice((
-                    '1.%s' % hostile.huge_int(rng), hostile.huge_int(rng),
+                    '1.%s' % hostile_values.huge_int(rng),
+                    hostile_values.huge_int(rng),
                     '1.\u00b2', '1.42\x00', ' latest ', '1.-1', '2.0'))
             yield request
 
     def test_hostile_requests(self):
-        counts = self.run_requests(self._requests(hostile.make_rng(SEED)))
+        counts = self.run_requests(
+            self._requests(hostile_values.make_rng(SEED)))
         self.assertGreaterEqual(counts['requests'], 500)
         self._check_readable()
 

@@ -20,6 +20,7 @@ from compute_ext import wsgi_wrapper
 from tests.fixtures import compute as compute_fixtures
 from tests.fixtures import dbfixture
 from tests.fixtures import hostile
+from tests.fixtures import hostile_values
 from tests.functional.fuzz import base as fuzz_base
 
 SEED = 20261205
@@ -145,7 +146,7 @@ class TestComputeFuzz(fuzz_base.FuzzRun, testscenarios.WithScenarios,
             yield request
 
     def test_hostile_requests(self):
-        rng = hostile.make_rng(SEED)
+        rng = hostile_values.make_rng(SEED)
         known = {'server_id': [s.uuid for s in self.servers],
                  'service_id': ['enable', 'disable', 'force-down']
                  + [s.uuid for s in self.services]
