@@ -115,8 +115,17 @@ class PowerActionRunner:
 
     def _run_reserved(self, instance):
         with self.reserve(instance.uuid) as reserved:
-            if reserved:
+            if not reserved:
+                return
+            try:
                 self.carry_out(instance)
+            except Exception:
+                # Nobody reads the future: say it here. The task is still
+                # set, so the next poll resumes the action.
+                LOG.exception('Power action %(task)s of instance %(uuid)s '
+                              'failed; it is retried on the next poll',
+                              {'task': instance.task_state,
+                               'uuid': instance.uuid})
 
     def carry_out(self, instance, action_id=None, after_power=None):
         """Drive the node to the task's target and record the result.
@@ -166,9 +175,13 @@ class PowerActionRunner:
             return None
         if after_power is not None:
             after_power(instance.uuid)
-        finished = instance_obj.compare_and_swap(self.ctx, instance.uuid,
-                                                 expected, task.finish)
-        self._finish_event(action_id, task, instance_actions.SUCCESS)
+        # One transaction: a failed write leaves both the task and the
+        # open event for the next poll to resume, never a finished
+        # instance with an event that stays open.
+        with self.ctx.db.writer.using(self.ctx):
+            finished = instance_obj.compare_and_swap(
+                self.ctx, instance.uuid, expected, task.finish)
+            self._finish_event(action_id, task, instance_actions.SUCCESS)
         if finished is None:
             LOG.info('Node %(node)s reached %(target)r but instance %(uuid)s '
                      'is no longer %(task)s on %(host)s; not recorded here',

@@ -1,6 +1,8 @@
 """os-start/os-stop carried out by the owning host (SQLite + FakeIronic)."""
 
+import fixtures
 from futurist import waiters
+import sqlalchemy as sa
 import testtools
 
 from compute_ext.compute import power_update
@@ -107,6 +109,40 @@ class TestStartStop(ActionsTestCase):
         self.assertEqual(states.POWERING_OFF, w.get(inst.uuid).task_state)
         # The event stays open and is resumed, not duplicated.
         self.assertEqual([('compute_stop_instance', None, 'host-a')],
+                         self.events(action_id))
+
+    def test_database_failure_while_finishing_is_resumed(self):
+        """The instance and its event are finished together or not at
+        all: a failed write leaves both open, and the next poll ends
+        them (instead of an instance done and an event open forever)."""
+        w = self.world()
+        inst = w.add_instance(states.ACTIVE, states.RUNNING, fake.POWER_ON)
+        _, action_id = self.request(inst, states.POWERING_OFF, 'stop')
+        failures = []
+
+        def fail_once(conn, cursor, statement, *args):
+            if (statement.startswith('UPDATE instance_actions_events')
+                    and not failures):
+                failures.append(statement)
+                raise sa.exc.OperationalError(statement, {},
+                                              Exception('disk I/O error'))
+        engine = w.db.get_engine()
+        sa.event.listen(engine, 'before_cursor_execute', fail_once)
+        self.addCleanup(sa.event.remove, engine, 'before_cursor_execute',
+                        fail_once)
+        logged = self.useFixture(fixtures.FakeLogger())
+        self.run_poll()
+        self.assertEqual(1, len(failures))
+        self.assertIn('failed; it is retried on the next poll',
+                      logged.output)
+        self.assertEqual(states.POWERING_OFF, w.get(inst.uuid).task_state)
+        self.assertEqual([('compute_stop_instance', None, 'host-a')],
+                         self.events(action_id))
+        self.run_poll()
+        after = w.get(inst.uuid)
+        self.assertEqual((states.STOPPED, states.SHUTDOWN, None),
+                         (after.vm_state, after.power_state, after.task_state))
+        self.assertEqual([('compute_stop_instance', 'Success', 'host-a')],
                          self.events(action_id))
 
 
