@@ -18,6 +18,8 @@ import threading
 
 from oslo_log import log as logging
 
+from powerbridge import keepalive_timers
+
 LOG = logging.getLogger(__name__)
 
 # Keep equal to the pin in requirements.txt (a unit test checks).
@@ -88,6 +90,29 @@ def _sendto_plain(sock, packet, sockaddr):
         pass
 
 
+class _SmallQueue(list):
+    """A deque's append/popleft/len on a list, for pyghmi's session queues.
+
+    An empty deque holds a 760-byte block; every pyghmi session has three
+    (evq, pktqueue, pendingpayloads), almost always empty: 23 MB for
+    10,000 warm sessions. They hold one or two items at a time, where
+    pop(0) costs nothing, and each call is atomic under the GIL as a
+    deque's is (pyghmi's I/O thread appends to pktqueue).
+    """
+
+    __slots__ = ()
+
+    def popleft(self):
+        return self.pop(0)
+
+
+class _SessionCollections:
+    """Stands in for ``collections`` inside pyghmi's session module, whose
+    only calls at run time make the per-session queues."""
+
+    deque = _SmallQueue
+
+
 class _PollSelect:
     """Stands in for the ``select`` module inside pyghmi's session code.
 
@@ -112,7 +137,9 @@ def install_client_patches(initial_timeout=None):
     """Make pyghmi's client socket I/O race-free; idempotent, process-wide.
 
     Nothing toggles the shared socket's blocking mode any more (a race that
-    froze every session) and the I/O thread waits with poll().
+    froze every session), the I/O thread waits with poll(), the event
+    loop's keepalive walk costs the sessions due, not all of them
+    (powerbridge.keepalive_timers), and a session's queues are small.
     ``initial_timeout``: first retransmit timer, stock 0.5 s (+ jitter).
     """
     global _patched
@@ -122,6 +149,12 @@ def install_client_patches(initial_timeout=None):
             ipmisession._io_sendto = _sendto_plain
             if hasattr(select, 'poll'):
                 ipmisession.select = _PollSelect
+            ipmisession.collections = _SessionCollections
+            with ipmiutil.protect(ipmisession.KEEPALIVE_SESSIONS):
+                ipmisession.Session.keepalive_sessions = (
+                    keepalive_timers.KeepaliveTimers(
+                        ipmiutil._monotonic_time,
+                        ipmisession.Session.keepalive_sessions))
             _patched = True
         if initial_timeout is not None:
             ipmisession.initialtimeout = float(initial_timeout)

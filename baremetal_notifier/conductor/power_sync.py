@@ -238,18 +238,22 @@ class PowerSync:
         and the nodes to force."""
         stats = SyncStats()
         to_force = []
+        records = []
         with self.ctx.db.writer.using(self.ctx):
             for node in chunk:
                 if self._apply(node, seen[node.uuid], readings[node.uuid],
-                               force, stats):
+                               force, stats, records):
                     to_force.append(node)
+            stats.events += node_power.record_power_states(
+                self.ctx, self.host, records)
         return stats, to_force
 
-    def _apply(self, node, seen, reading, force, stats):
+    def _apply(self, node, seen, reading, force, stats, records):
         """Write one locked node's outcome; True if it must be forced.
 
         ``node`` is the row read under the lock, ``seen`` the row the BMC
-        was read for.
+        was read for. A state to record is added to ``records``, which
+        the chunk writes at once.
         """
         if node.driver_info != seen.driver_info:
             # NOTE: a new BMC: this reading is not about it.
@@ -270,6 +274,7 @@ class PowerSync:
             return False
         if action == RECORD:
             self._record(node, reading.state, stats)
+            records.append((node, reading.state))
             return False
         # FAILED and FORCE are both a failed attempt to agree (Ironic counts
         # a forced node until the next cycle finds it in agreement).
@@ -307,8 +312,6 @@ class PowerSync:
                         {'node': node.uuid, 'actual': state,
                          'db': node.power_state})
         stats.recorded += 1
-        if node_power.record_power_state(self.ctx, self.host, node, state):
-            stats.events += 1
 
     def _power_failure(self, node, state, error, stats):
         reason = ('During power sync, max retries (%(max)d) exceeded for '

@@ -205,15 +205,38 @@ def record_power_state(ctx, host, node, power_state):
     Returns True when an event was enqueued: only when the state changed,
     as Ironic notifies only on a change.
     """
+    return bool(record_power_states(ctx, host, [(node, power_state)]))
+
+
+def record_power_states(ctx, host, changes):
+    """record_power_state for many ``(node, power_state)``, in the caller's
+    transaction (or one of its own); returns how many events were
+    enqueued.
+
+    One executemany UPDATE and one INSERT for all of them: a cold cycle
+    records every node, and statement by statement that was most of its
+    cost at 10,000 nodes. When a row was not updated (no longer ours),
+    the UPDATEs are run again one by one to learn which; they set the same
+    values, so running one twice changes nothing.
+    """
+    if not changes:
+        return 0
+    now = db.utcnow()
     with ctx.db.writer.using(ctx) as session:
-        if not session.execute(_RECORD, {
-                'b_uuid': node.uuid, 'b_host': host, 'b_state': power_state,
-                'b_now': db.utcnow()}).rowcount:
-            return False
-        if power_state == node.power_state:
-            return False
-        return outbox.enqueue_power_update(session, node.uuid,
-                                           node.instance_uuid, power_state)
+        params = [{'b_uuid': node.uuid, 'b_host': host, 'b_state': state,
+                   'b_now': now} for node, state in changes]
+        dialect = session.get_bind().dialect
+        if (len(params) > 1 and dialect.supports_sane_multi_rowcount
+                and session.execute(_RECORD, params).rowcount
+                == len(params)):
+            written = changes
+        else:
+            written = [(node, state) for (node, state), one
+                       in zip(changes, params, strict=True)
+                       if session.execute(_RECORD, one).rowcount]
+        return outbox.enqueue_power_updates(session, [
+            (node.uuid, node.instance_uuid, state)
+            for node, state in written if state != node.power_state])
 
 
 def reset_sync_failures(ctx, host, node_uuid):

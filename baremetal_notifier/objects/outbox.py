@@ -38,6 +38,7 @@ SUPERSEDED = 'superseded'
 STATUSES = (PENDING, DELIVERED, UNDELIVERABLE, SUPERSEDED)
 
 OUTBOX = models.EventOutbox.__table__
+_ENQUEUE = OUTBOX.insert()
 
 # Ironic only notifies Nova of these two target states (ironic.common.states
 # POWER_ON / POWER_OFF); the tags are the ones Nova's 2.76 event takes.
@@ -76,16 +77,27 @@ def enqueue_power_update(session, node_uuid, instance_uuid, power_state):
     only for a node that carries an instance; anything else (error, None,
     reboot, no instance) is not something the Compute API can act on.
     """
-    tag = POWER_STATE_TAGS.get(power_state)
-    if tag is None or not instance_uuid:
-        return False
-    session.add(models.EventOutbox(
-        node_uuid=node_uuid, instance_uuid=instance_uuid, tag=tag,
-        status=PENDING, attempts=0))
-    # Flush so the row takes its autoincrement id now: the sender's
-    # "newest row of an instance" is the highest id.
-    session.flush()
-    return True
+    return bool(enqueue_power_updates(
+        session, [(node_uuid, instance_uuid, power_state)]))
+
+
+def enqueue_power_updates(session, changes):
+    """enqueue_power_update for many ``(node_uuid, instance_uuid,
+    power_state)``, in one INSERT executed for all, in order; returns how
+    many rows were written.
+
+    A Core INSERT, not ORM objects and a flush: a cold cycle of 10,000
+    nodes writes 10,000 rows. Each row has its autoincrement id when this
+    returns: the sender's "newest row of an instance" is the highest id.
+    """
+    rows = [{'node_uuid': node_uuid, 'instance_uuid': instance_uuid,
+             'tag': POWER_STATE_TAGS[state], 'status': PENDING,
+             'attempts': 0}
+            for node_uuid, instance_uuid, state in changes
+            if state in POWER_STATE_TAGS and instance_uuid]
+    if rows:
+        session.execute(_ENQUEUE, rows)
+    return len(rows)
 
 
 def new_context():
