@@ -1,7 +1,6 @@
 """Request context: who is calling, and the database they act on."""
 
 from baremetal_notifier import exception
-from baremetal_notifier.policies import base as policy_base
 from powerbridge import context as base_context
 
 # Where the middleware leaves the context and the application's state
@@ -14,7 +13,7 @@ class RequestContext(base_context.RequestContext):
     """The shared context with Ironic's policy failure and values."""
 
     def default_target(self):
-        return policy_base.target(self)
+        return policy_target(self)
 
     def forbidden(self, action):
         return exception.HTTPForbidden(resource=action)
@@ -35,6 +34,20 @@ class RequestContext(base_context.RequestContext):
         if project is not None:
             values['config.service_project_name'] = project
         return values
+
+
+def policy_target(ctx, node=None):
+    """The policy target, as Ironic's check_owner_policy builds it: the
+    caller's own policy values, plus ``node.owner`` / ``node.lessee``
+    when the node has them. No node here has either (the fields come
+    after this API's versions), so the project clauses never match.
+    """
+    values = dict(ctx.to_policy_values())
+    for field in ('owner', 'lessee'):
+        value = getattr(node, field, None)
+        if value:
+            values['node.' + field] = value
+    return values
 
 
 def admin_context(db, enforcer=None):

@@ -56,13 +56,15 @@ def json_only(application):
 
 
 def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
-           metrics=None):
+           metrics=None, actions=None):
     """Wrap the route table in the middleware tuple.
 
-    :param conductor: the in-process conductor power and provision actions
-        are handed to (it queues them and starts those of its own nodes at
-        once); without one they are queued for the conductor processes
-        sharing the database.
+    :param conductor: the in-process ConductorManager: accepted power and
+        provision actions are queued and offered to it at once (it starts
+        those of its own nodes); without one they are queued for the
+        conductor processes sharing the database.
+    :param actions: what accepts the actions instead of the ActionAPI
+        built here (the tests' stand-in).
     :param auth_middleware: an ``app -> app`` factory replacing the one
         ``[api] auth_strategy`` names (tests that play keystonemiddleware).
     :param metrics: the process's BaremetalMetrics (a private one if None).
@@ -71,11 +73,13 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
         auth_middleware = auth.auth_middleware(
             conf.api.auth_strategy, conf,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
-    if conductor is None:
+    if actions is None and conductor is not None:
+        actions = action_api.in_process(conductor)
+    elif actions is None:
         # API only: actions go to the queue, for the conductors' polls.
-        conductor = action_api.ActionAPI(
+        actions = action_api.ActionAPI(
             db, heartbeat_timeout=conf.conductor.heartbeat_timeout)
-    state = types.SimpleNamespace(conf=conf, conductor=conductor)
+    state = types.SimpleNamespace(conf=conf, conductor=actions)
     metrics = metrics or metrics_mod.BaremetalMetrics()
     router = handler.make_app()
     middleware = (

@@ -1,11 +1,13 @@
 """Run every benchmark in this directory; exit 1 if any of them failed.
 
-    python benchmarks/run.py [--quick] [NAME ...]
+    python benchmarks/run.py [--quick] [--plot] [NAME ...]
 
 Each ``benchmarks/*.py`` other than this file (and ``_*.py`` helpers) is
 a benchmark: it runs as a script, prints ``NAME: VALUE UNIT (goal GOAL)``
 lines and exits non-zero when it misses a goal. NAMEs limit the run to
-those benchmarks (file names without ``.py``).
+those benchmarks (file names without ``.py``). ``--plot``: the
+benchmarks that draw charts write them into doc/source/images (README
+shows them).
 """
 
 import argparse
@@ -16,6 +18,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGES = os.path.join(os.path.dirname(HERE), 'doc', 'source', 'images')
 
 
 def discover():
@@ -27,10 +30,17 @@ def discover():
     return names
 
 
+def draws_charts(name):
+    with open(os.path.join(HERE, name + '.py'), encoding='utf-8') as src:
+        return "'--plot'" in src.read()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
                         help='pass --quick to every benchmark')
+    parser.add_argument('--plot', action='store_true',
+                        help='write charts into %s' % IMAGES)
     parser.add_argument('names', nargs='*', help='benchmarks to run')
     args = parser.parse_args(argv)
     available = discover()
@@ -43,6 +53,8 @@ def main(argv=None):
         argv = [sys.executable, os.path.join(HERE, name + '.py')]
         if args.quick:
             argv.append('--quick')
+        if args.plot and draws_charts(name):
+            argv += ['--plot', IMAGES]
         print('== %s' % name, flush=True)
         started = time.monotonic()
         returncode = subprocess.call(argv)

@@ -21,12 +21,24 @@ class HostRing:
 
     def __init__(self, hosts, partitions=PARTITIONS):
         self.hosts = tuple(sorted(set(hosts)))
+        self.partitions = partitions
         self._ring = (hashring.HashRing(self.hosts, partitions=partitions)
                       if self.hosts else None)
+        # NOTE: a conductor asks about each of its nodes twice a cycle,
+        # every cycle, and a ring lives as long as its members do.
+        self._owners = {}
+
+    def same_as(self, hosts, partitions):
+        """Whether this ring is the one HostRing(hosts, partitions) makes."""
+        return (self.hosts == tuple(sorted(set(hosts)))
+                and self.partitions == partitions)
 
     def owner(self, key):
         """The host ``key`` (a str) maps to, or None on an empty ring."""
         if self._ring is None:
             return None
-        (host,) = self._ring.get_nodes(key.encode('utf-8'))
+        host = self._owners.get(key)
+        if host is None:
+            (host,) = self._ring.get_nodes(key.encode('utf-8'))
+            self._owners[key] = host
         return host

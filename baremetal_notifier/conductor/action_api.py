@@ -43,6 +43,14 @@ def check_timeout(timeout):
             err='timeout must be a positive number of seconds')
 
 
+def in_process(manager):
+    """The ActionAPI of a process whose own conductor is ``manager``: an
+    accepted action is also offered to it at once (Ironic's API calling
+    the conductor of the node), not only found by its next poll."""
+    return ActionAPI(manager.ctx.db, offer=manager.queue.offer,
+                     heartbeat_timeout=manager.conf.conductor.heartbeat_timeout)
+
+
 class ActionAPI:
     """Accepts actions for the conductors of a database.
 

@@ -15,7 +15,6 @@ import threading
 import futurist
 from oslo_log import log as logging
 
-from baremetal_notifier.conductor import action_api
 from baremetal_notifier.conductor import action_queue
 from baremetal_notifier.conductor import heartbeat
 from baremetal_notifier.conductor import locks
@@ -103,11 +102,6 @@ class ConductorManager:
         self.queue = action_queue.ActionQueue(
             conf, self.ctx, self.locks, self.ownership, self._action_pool,
             self.actions, self.provisioning)
-        # What the API of this process accepts goes to the database, and
-        # to this conductor at once.
-        self.api = action_api.ActionAPI(
-            db, offer=self.queue.offer,
-            heartbeat_timeout=group.heartbeat_timeout)
         self._heartbeat = heartbeat.Heartbeat(self.ctx, self.host,
                                               self.conductor_group)
         # NOTE: one cycle at a time, whether periodic or called directly.
@@ -244,24 +238,3 @@ class ConductorManager:
         with self._recovery_lock:
             self.refresh_ownership()
             return self.recovery.run()
-
-    def change_node_power_state(self, ctx, node_uuid, target, timeout=None):
-        """Accept a power action (Ironic's conductor RPC of that name):
-        the node is reserved and its target set when this returns, and
-        the action is started here if this host owns the node.
-
-        :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InvalidParameterValue.
-        """
-        return self.api.change_node_power_state(ctx, node_uuid, target,
-                                                timeout)
-
-    def do_provisioning_action(self, ctx, node_uuid, event):
-        """Accept a provision state change (Ironic's do_provisioning_action
-        and do_node_tear_down): ``event`` is the state machine's name
-        ('manage', 'provide', 'adopt', 'deploy', 'rebuild', 'delete').
-
-        :raises NodeNotFound, NodeLocked, InvalidStateRequested,
-            InvalidParameterValue.
-        """
-        return self.api.do_provisioning_action(ctx, node_uuid, event)

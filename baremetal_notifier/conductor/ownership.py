@@ -79,13 +79,20 @@ class Ownership:
             if row.alive:
                 members[group_key(row.conductor_group)].add(row.hostname)
         partitions = 2 ** self.conf.hash_partition_exponent
-        state = _State({group: hashring.HostRing(hosts, partitions)
+        state = _State({group: self._ring(group, hosts, partitions)
                         for group, hosts in members.items()},
                        frozenset(h for hosts in members.values()
                                  for h in hosts))
         self._state = state
         self._log_changes(state)
         return set(state.live)
+
+    def _ring(self, group, hosts, partitions):
+        # The same members: the same ring, with what it has learnt.
+        ring = self._state.rings.get(group)
+        if ring is not None and ring.same_as(hosts, partitions):
+            return ring
+        return hashring.HostRing(hosts, partitions)
 
     def owns(self, node_uuid, conductor_group=''):
         """Whether this conductor owns the node (of ``conductor_group``)."""

@@ -16,7 +16,6 @@ No node here has an owner or a lessee, so that list is empty.
 from baremetal_notifier import context
 from baremetal_notifier import exception
 from baremetal_notifier.handlers import node_view
-from baremetal_notifier.policies import base as policy_base
 from baremetal_notifier.policies import nodes as policies
 
 
@@ -30,7 +29,7 @@ def retrieve(req, *rules):
     ctx = context.of_request(req)
     ident = node_view.node_ident(req)
     node = node_view.find(req, ident)
-    target = policy_base.target(ctx, node)
+    target = context.policy_target(ctx, node)
     # Ironic turns any refusal of this first check into NodeNotFound
     # (its HTTPForbidden is a NotAuthorized), whatever the token's scope.
     if not ctx.can(policies.GET, target, fatal=False):

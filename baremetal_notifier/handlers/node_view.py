@@ -233,7 +233,7 @@ class Visibility:
 
     def __init__(self, req):
         ctx = context.of_request(req)
-        target = policy_base.target(ctx)
+        target = context.policy_target(ctx)
         self.show_password = ctx.check(policy_base.SHOW_PASSWORD, target)
         self.show_instance_secrets = ctx.check(
             policy_base.SHOW_INSTANCE_SECRETS, target)

@@ -72,17 +72,3 @@ rules = [
 
 def list_rules():
     return rules
-
-
-def target(ctx, node=None):
-    """The policy target, as Ironic's check_owner_policy builds it: the
-    caller's own policy values, plus ``node.owner`` / ``node.lessee``
-    when the node has them. No node here has either (the fields come
-    after this API's versions), so the project clauses never match.
-    """
-    values = dict(ctx.to_policy_values())
-    for field in ('owner', 'lessee'):
-        value = getattr(node, field, None)
-        if value:
-            values['node.' + field] = value
-    return values

@@ -7,6 +7,7 @@ import uuid
 import testtools
 import webob
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier.drivers import base
 from baremetal_notifier.notifier import outbox as sender_mod
 from baremetal_notifier.objects import outbox as outbox_obj
@@ -69,9 +70,9 @@ class TestConductorMetrics(testtools.TestCase):
         good = self.fx.add_node(power_state='power off')
         bad = self.fx.add_node(power_state='power off')
         self.fx.driver.fail_actions(bad)
+        actions = action_api.in_process(self.fx.manager)
         for node in (good, bad):
-            self.fx.manager.change_node_power_state(self.fx.ctx, node,
-                                                    'power on')
+            actions.change_node_power_state(self.fx.ctx, node, 'power on')
         self.fx.manager.actions.wait(10)
         self.assertEqual(1, self.value('baremetal_power_actions_total',
                                        target='power on', origin='api',

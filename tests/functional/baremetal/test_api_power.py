@@ -7,6 +7,7 @@ import time
 import testtools
 import webob
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier.drivers import fake
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier import exception
@@ -131,6 +132,7 @@ class RealConductorTest(testtools.TestCase):
 
     def test_the_conductor_raises_the_apis_exceptions(self):
         self.assertRaises(exception.NodeNotFound,
-                          self.api.conductor.change_node_power_state,
+                          action_api.in_process(
+                              self.api.conductor).change_node_power_state,
                           self.api.ctx, '00000000-0000-4000-8000-00000000dead',
                           'power on')

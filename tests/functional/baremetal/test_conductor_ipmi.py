@@ -10,6 +10,7 @@ import json
 import fixtures
 import testtools
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier.objects import node_power
@@ -86,7 +87,8 @@ class TestRecordMode(ConductorIpmiTestCase):
 
     def test_power_action(self):
         self.sync()
-        self.conductor.change_node_power_state(None, self.nodes[4], ON)
+        action_api.in_process(self.conductor).change_node_power_state(
+            None, self.nodes[4], ON)
         self.assertEqual(0, self.conductor.actions.wait(30))
         self.assertTrue(self.fleet.get_power(4))
         row = self.cf.node(self.nodes[4])

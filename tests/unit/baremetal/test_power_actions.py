@@ -6,6 +6,7 @@ import threading
 import fixtures
 import testtools
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import fake
 from baremetal_notifier import exception
@@ -43,8 +44,8 @@ class ActionTestCase(testtools.TestCase):
         self.node = self.cf.add_node(instance_uuid=INSTANCE, power_state=OFF)
 
     def change(self, target, timeout=None, node=None):
-        self.conductor.change_node_power_state(None, node or self.node,
-                                               target, timeout)
+        action_api.in_process(self.conductor).change_node_power_state(
+            None, node or self.node, target, timeout)
 
     def finish(self):
         self.assertEqual(0, self.conductor.actions.wait(10))

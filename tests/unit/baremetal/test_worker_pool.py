@@ -8,6 +8,7 @@ import fixtures
 import futurist
 import testtools
 
+from baremetal_notifier.conductor import action_api
 from baremetal_notifier.conductor import workers
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import fake
@@ -96,7 +97,8 @@ class TestSaturatedPool(testtools.TestCase):
         self.nodes = [self.cf.add_node(power_state=OFF) for _ in range(3)]
 
     def change(self, node, target=ON):
-        return self.conductor.change_node_power_state(None, node, target)
+        return action_api.in_process(self.conductor).change_node_power_state(
+            None, node, target)
 
     def saturate(self):
         for node in self.nodes[:2]:

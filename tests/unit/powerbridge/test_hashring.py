@@ -43,3 +43,17 @@ class TestHostRing(testtools.TestCase):
         other = hashring.HostRing(reversed(HOSTS))
         self.assertEqual([one.owner(k) for k in KEYS[:200]],
                          [other.owner(k) for k in KEYS[:200]])
+
+    def test_remembered_owners_are_tooz_owners(self):
+        ring = hashring.HostRing(HOSTS)
+        first = [ring.owner(k) for k in KEYS[:300]]
+        # Asked again (remembered), and by a new ring (computed).
+        self.assertEqual(first, [ring.owner(k) for k in KEYS[:300]])
+        self.assertEqual(first, [hashring.HostRing(HOSTS).owner(k)
+                                 for k in KEYS[:300]])
+
+    def test_same_as(self):
+        ring = hashring.HostRing(HOSTS)
+        self.assertTrue(ring.same_as(reversed(HOSTS), hashring.PARTITIONS))
+        self.assertFalse(ring.same_as(HOSTS[:2], hashring.PARTITIONS))
+        self.assertFalse(ring.same_as(HOSTS, 2 ** 8))
