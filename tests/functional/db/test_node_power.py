@@ -157,6 +157,29 @@ class TestWrites(NodePowerTestCase):
                                      row['power_sync_failures']))
         self.assertEqual([], self.cf.events())
 
+    def test_many_states_in_one_go_only_where_the_lock_is_ours(self):
+        instances = ['5e4d3c2b-1a09-4f8e-8d7c-6b5a4f3e2d%02d' % i
+                     for i in range(4)]
+        mine = [self.locked_node(instance_uuid=instances[i],
+                                 power_state='power off') for i in range(3)]
+        theirs = node_power.get_node(self.ctx, self.cf.add_node(
+            instance_uuid=instances[3], reservation='conductor-2'))
+        changes = [(mine[0], 'power on'), (theirs, 'power on'),
+                   (mine[1], 'power off'), (mine[2], 'power on')]
+        # Their node is left alone; no event where nothing changed.
+        self.assertEqual(2, node_power.record_power_states(
+            self.ctx, cf.HOST, changes))
+        self.assertEqual(
+            ['power on', None, 'power off', 'power on'],
+            [self.cf.node(n.uuid)['power_state'] for n, _ in changes])
+        self.assertEqual([(mine[0].uuid, instances[0], 'POWER_ON'),
+                          (mine[2].uuid, instances[2], 'POWER_ON')],
+                         self.cf.events())
+        # All ours: the one-statement path.
+        self.assertEqual(2, node_power.record_power_states(
+            self.ctx, cf.HOST, [(node_power.get_node(self.ctx, n.uuid),
+                                 'power off') for n in (mine[0], mine[2])]))
+
     def test_failure_count_increments(self):
         node = self.locked_node()
         for expected in (1, 2, 3):
