@@ -36,7 +36,6 @@ from baremetal_notifier import metrics as metrics_mod
 from baremetal_notifier import microversion
 from baremetal_notifier import wsgi_wrapper
 from powerbridge import auth
-from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
 from powerbridge import metrics as base_metrics
 from powerbridge import microversion as base_microversion
@@ -95,7 +94,7 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
             handler.is_versioned, headers_everywhere=True),
         base_deploy.body_size_limit(conf.api.max_request_body_size),
         auth_middleware,
-        lambda app: base_context.ContextMiddleware(
+        lambda app: base_deploy.ContextMiddleware(
             app, context.RequestContext,
             (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
             skip_paths=handler.UNAUTHENTICATED_PATHS),

@@ -32,7 +32,6 @@ from compute_ext import metrics as metrics_mod
 from compute_ext import servicegroup
 from compute_ext import wsgi_wrapper
 from powerbridge import auth
-from powerbridge import context as base_context
 from powerbridge import deploy as base_deploy
 from powerbridge import metrics as base_metrics
 
@@ -60,7 +59,7 @@ def deploy(conf, db, enforcer, metrics=None):
         auth.auth_middleware(
             conf.api.auth_strategy, conf,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS),
-        lambda app: base_context.ContextMiddleware(
+        lambda app: base_deploy.ContextMiddleware(
             app, context.RequestContext,
             (context.CONTEXT_KEY, context.STATE_KEY), state, db, enforcer,
             skip_paths=handler.UNAUTHENTICATED_PATHS),

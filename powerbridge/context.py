@@ -6,7 +6,6 @@ Ironic's) and its own policy values; what a context *is* stays here.
 
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
-import webob.dec
 
 
 @enginefacade.transaction_context_provider
@@ -43,34 +42,3 @@ class RequestContext(context.RequestContext):
                           roles=list(set(self.roles) | {'admin'}),
                           is_admin=True, request_id=self.request_id,
                           global_request_id=self.global_request_id)
-
-
-class ContextMiddleware:
-    """Leave the application state and a RequestContext in the environ.
-
-    The context comes from ``context_class.from_environ``: oslo.context
-    reads the identity headers keystonemiddleware (or a no-auth mode) set
-    and the request ids oslo.middleware's RequestId left.
-
-    :param keys: ``(context key, state key)`` in the WSGI environ.
-    :param state: what handlers read through the state key (conf, ...).
-    :param skip_paths: paths served without authentication: no context.
-    """
-
-    def __init__(self, application, context_class, keys, state, db,
-                 enforcer, skip_paths=()):
-        self.application = application
-        self.context_class = context_class
-        self.context_key, self.state_key = keys
-        self.state = state
-        self.db = db
-        self.enforcer = enforcer
-        self.skip_paths = frozenset(skip_paths)
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        req.environ[self.state_key] = self.state
-        if req.path_info not in self.skip_paths:
-            req.environ[self.context_key] = self.context_class.from_environ(
-                req.environ, db=self.db, enforcer=self.enforcer)
-        return self.application

@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 from oslo_middleware import sizelimit
+import webob.dec
 
 
 def wrap(application, middleware):
@@ -84,3 +85,34 @@ def url_check(error_response):
             return app(environ, start_response)
         return check
     return factory
+
+
+class ContextMiddleware:
+    """Leave the application state and a RequestContext in the environ.
+
+    The context comes from ``context_class.from_environ``: oslo.context
+    reads the identity headers keystonemiddleware (or a no-auth mode) set
+    and the request ids oslo.middleware's RequestId left.
+
+    :param keys: ``(context key, state key)`` in the WSGI environ.
+    :param state: what handlers read through the state key (conf, ...).
+    :param skip_paths: paths served without authentication: no context.
+    """
+
+    def __init__(self, application, context_class, keys, state, db,
+                 enforcer, skip_paths=()):
+        self.application = application
+        self.context_class = context_class
+        self.context_key, self.state_key = keys
+        self.state = state
+        self.db = db
+        self.enforcer = enforcer
+        self.skip_paths = frozenset(skip_paths)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        req.environ[self.state_key] = self.state
+        if req.path_info not in self.skip_paths:
+            req.environ[self.context_key] = self.context_class.from_environ(
+                req.environ, db=self.db, enforcer=self.enforcer)
+        return self.application

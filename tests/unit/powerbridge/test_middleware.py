@@ -97,7 +97,7 @@ class TestAssembled(testtools.TestCase):
             lambda app: fault_wrap.FaultWrapper(app, oops, is_oops, 'oh no'),
             deploy.body_size_limit(LIMIT),
             deny,
-            lambda app: context.ContextMiddleware(
+            lambda app: deploy.ContextMiddleware(
                 app, Context, ('test.context', 'test.state'), 'S', None,
                 None, skip_paths=['/public']),
         ))
