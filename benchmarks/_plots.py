@@ -34,9 +34,9 @@ def histogram(path, title, xlabel, values, marks=()):
     dashed lines (percentiles, goals)."""
     figure, axes = pyplot.subplots(figsize=(7, 4.2), dpi=100)
     axes.hist(values, bins=40, color='tab:blue', alpha=0.8)
+    colours = iter(('tab:green', 'tab:orange', 'tab:red', 'tab:purple'))
     for x, label in marks:
-        axes.axvline(x, linestyle='--', label=label,
-                     color='tab:red' if 'goal' in label else 'tab:green')
+        axes.axvline(x, linestyle='--', label=label, color=next(colours))
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel('count')

@@ -11,8 +11,10 @@ Threads: every pyghmi call runs in the process's pyghmi loop thread
 and wait for the results with a deadline.
 """
 
+import functools
 import ipaddress
 import socket
+import sys
 import threading
 import time
 
@@ -89,6 +91,13 @@ class _Results:
         self._done.wait(max(0.0, timeout))
         with self._lock:
             return dict(self.values)
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(text):
+    """``text`` as UTF-8 bytes; nodes usually share their credentials, and
+    every warm session keeps its own reference: one object per value."""
+    return text.encode('utf-8')
 
 
 class IPMIPowerDriver(base.PowerDriver):
@@ -269,11 +278,11 @@ class IPMIPowerDriver(base.PowerDriver):
             loop.call(engine.forget, key)
 
     def _creds(self, target):
-        address = self._resolve(target.address)
+        address = sys.intern(self._resolve(target.address))
         try:
-            username = target.username.encode('utf-8')
-            password = target.password.encode('utf-8')
-        except (AttributeError, UnicodeError):
+            username = _encoded(target.username)
+            password = _encoded(target.password)
+        except (AttributeError, TypeError, UnicodeError):
             raise base.DriverError('node %s: IPMI credentials must be text'
                                    % target.key) from None
         return ipmi_engine.Creds(address, int(target.port), username,
