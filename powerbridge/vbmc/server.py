@@ -3,7 +3,7 @@
 pyghmi 1.6.19 ships an IPMI server, but as shipped its own client cannot
 log in to it and one bad packet can silence every BMC in the process
 (doc/source/ipmi.rst). The fixes reach into pyghmi's internals, so they
-live in powerbridge.pyghmi_compat (its ``BmcServerSession`` and
+live in powerbridge.pyghmi_server (its ``BmcServerSession`` and
 ``ServerSocket``); this module keeps the chassis, the faults and the
 session bookkeeping of one BMC.
 
@@ -18,7 +18,7 @@ import uuid
 
 from oslo_log import log as logging
 
-from powerbridge import pyghmi_compat
+from powerbridge import pyghmi_server
 
 LOG = logging.getLogger(__name__)
 
@@ -95,15 +95,15 @@ class Credentials:
         return '<Credentials users=%s>' % sorted(self._users)
 
 
-class VirtualBmc(pyghmi_compat.Bmc):
+class VirtualBmc(pyghmi_server.Bmc):
     """A chassis that only knows whether its power is on."""
 
     def __init__(self, index, sock, username, password, scheduler,
                  powered_on=False, seed=None):
         # NOTE: IpmiServer.__init__ is not called on purpose (it would open
         # a socket of its own); init_server sets what it would.
-        pyghmi_compat.init_server(
-            self, pyghmi_compat.ServerSocket(sock, self.transmit),
+        pyghmi_server.init_server(
+            self, pyghmi_server.ServerSocket(sock, self.transmit),
             Credentials(username, password), uuid.uuid4(),
             mfgid=0x1291, prodid=0xf02)  # as in ipmi_sim's sample config
         self.index = index
@@ -133,11 +133,11 @@ class VirtualBmc(pyghmi_compat.Bmc):
         if self.faults.drops():
             self.count('dropped_in')
             return
-        session = pyghmi_compat.find_server_session(self, sockaddr)
+        session = pyghmi_server.find_server_session(self, sockaddr)
         if session is None:
             self.sessionless_data(data, sockaddr)
             return
-        pyghmi_compat.deliver(session, data, sockaddr)
+        pyghmi_server.deliver(session, data, sockaddr)
 
     def transmit(self, data, sockaddr):
         """Send one datagram on behalf of pyghmi, applying the faults."""
@@ -167,9 +167,9 @@ class VirtualBmc(pyghmi_compat.Bmc):
         if (len(data) >= 22 and data[0] == 6 and data[2:4] == b'\xff\x07'
                 and data[4] == 6
                 and data[5] & 0x3f
-                == pyghmi_compat.PAYLOAD_OPEN_SESSION_REQUEST):
+                == pyghmi_server.PAYLOAD_OPEN_SESSION_REQUEST):
             # NOTE: the stock code builds a plain ServerSession here.
-            session = pyghmi_compat.open_server_session(self, sockaddr, data)
+            session = pyghmi_server.open_server_session(self, sockaddr, data)
             old = self._sessions.get(sockaddr)
             if old is not None and old is not session:
                 self.count('sessions_replaced')
