@@ -4,6 +4,7 @@ import importlib.metadata
 import importlib.util
 import os
 import re
+import time
 
 import fixtures
 import testtools
@@ -80,3 +81,25 @@ class VersionCheckTest(testtools.TestCase):
         fresh_import()
         self.assertEqual(before, (session._io_sendto, session._io_recvfrom,
                                   session.select, session.initialtimeout))
+
+
+class ClockTest(testtools.TestCase):
+
+    def test_the_fast_clock_continues_pyghmis(self):
+        """The clock install_client_patches gives pyghmi reads what
+        os.times()[4] reads (to its 10 ms ticks) and moves with time."""
+        clock = pyghmi_compat._vdso_clock()
+        before = clock()
+        self.assertAlmostEqual(os.times()[4], before, delta=0.05)
+        time.sleep(0.05)
+        self.assertGreaterEqual(clock() - before, 0.05)
+        self.assertAlmostEqual(os.times()[4], clock(), delta=0.05)
+
+    def test_pyghmi_session_and_util_share_the_clock(self):
+        from pyghmi.ipmi.private import session
+        from pyghmi.ipmi.private import util
+
+        pyghmi_compat.install_client_patches()
+        self.assertIs(session._monotonic_time, util._monotonic_time)
+        self.assertAlmostEqual(os.times()[4], session._monotonic_time(),
+                               delta=0.05)
