@@ -38,6 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _proc  # noqa: E402
+
 # NOTE: only what a conductor process imports is imported here; the
 # parent's tools (migrations, the fleet, ipmitool) are imported in main(),
 # so the RSS child measures a conductor and not the benchmark.
@@ -215,10 +217,7 @@ def rss_child(url):
     conductor = Conductor(url)
     cold = conductor.cycle()
     warm = conductor.cycle()
-    with open('/proc/self/status') as handle:
-        rss_kb = next(int(line.split()[1]) for line in handle
-                      if line.startswith('VmRSS:'))
-    print(json.dumps({'rss_kb': rss_kb, 'cold': cold.seconds,
+    print(json.dumps({'rss_mb': _proc.own_memory_mb(), 'cold': cold.seconds,
                       'warm': warm.seconds,
                       'failures': cold.failures + warm.failures}))
     conductor.stop()
@@ -241,7 +240,7 @@ def measure_rss(figs, workdir, fleet, count, name, goal=None):
         capture_output=True, text=True, timeout=150, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     prefix = 'conductor_%d_nodes_%s' % (count, name)
-    figs.add(prefix + '_rss', result['rss_kb'] / 1024.0, 'MB',
+    figs.add(prefix + '_rss', result['rss_mb'], 'MB',
              *(('<=', goal) if goal else ()), fmt='%.1f')
     figs.add(prefix + '_cold_seconds', result['cold'], 's')
     figs.add(prefix + '_warm_seconds', result['warm'], 's')

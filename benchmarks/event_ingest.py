@@ -33,6 +33,8 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+import _proc  # noqa: E402
+
 import db_migrations  # noqa: E402
 from powerbridge import db  # noqa: E402
 from compute_ext import context as compute_context  # noqa: E402
@@ -67,13 +69,6 @@ class Report:
             if not met:
                 self.missed.append(name)
         print(line, flush=True)
-
-
-def cpu_seconds(pid):
-    """User and system CPU time a process has used so far (Linux)."""
-    with open('/proc/%d/stat' % pid) as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def percentile(samples, fraction):
@@ -181,11 +176,11 @@ def main(argv=None):
             rates = {}
             pid = server.process.pid
             for batch in (1, 10, 100):
-                cpu = cpu_seconds(pid)
+                cpu = _proc.cpu_seconds(pid)
                 rate, latencies, _ = ingest(
                     client, uuids, batch, events_per_size,
                     time.perf_counter() + PHASE_DEADLINE)
-                cpu = cpu_seconds(pid) - cpu
+                cpu = _proc.cpu_seconds(pid) - cpu
                 rates[batch] = rate
                 goal = ('>=', GOAL_EVENTS_PER_S) if batch == 100 else None
                 report.figure('event_ingest_batch%d_rate' % batch, rate,
@@ -200,10 +195,10 @@ def main(argv=None):
             report.figure('event_ingest_batch100_vs_batch1',
                           rates[100] / rates[1], 'x')
             list_detail(client, 3, time.perf_counter() + 30)
-            cpu = cpu_seconds(pid)
+            cpu = _proc.cpu_seconds(pid)
             latencies = list_detail(client, detail_requests,
                                     time.perf_counter() + PHASE_DEADLINE)
-            cpu = cpu_seconds(pid) - cpu
+            cpu = _proc.cpu_seconds(pid) - cpu
             report.figure('servers_detail_1000_p50',
                           statistics.median(latencies) * 1e3, 'ms',
                           ('<=', GOAL_DETAIL_P50_MS))

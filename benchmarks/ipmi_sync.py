@@ -34,6 +34,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+import _proc  # noqa: E402
+
 from baremetal_notifier.drivers import base  # noqa: E402
 from baremetal_notifier.drivers import ipmi  # noqa: E402
 from powerbridge.vbmc import control  # noqa: E402
@@ -132,10 +134,7 @@ class FleetProcess:
         raise RuntimeError('no free range of %d UDP ports' % self.count)
 
     def cpu_seconds(self):
-        with open('/proc/%d/stat' % self.proc.pid) as handle:
-            fields = handle.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf(
-            'SC_CLK_TCK')
+        return _proc.cpu_seconds(self.proc.pid)
 
     def stop(self):
         if self.proc is not None:

@@ -38,6 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _proc  # noqa: E402
+
 SIZES = (1000, 2500, 5000, 10000)
 QUICK_SIZES = (200, 1000)
 FLEETS = 4
@@ -53,13 +55,8 @@ RUN_GOAL_SECONDS = 420.0
 
 
 def fleet_cpu(pids):
-    """User + system CPU seconds of the fleet processes, from /proc."""
-    total = 0
-    for pid in pids:
-        with open('/proc/%d/stat' % pid) as handle:
-            fields = handle.read().rsplit(')', 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf('SC_CLK_TCK')
+    """User + system CPU seconds of the fleet processes."""
+    return sum(_proc.cpu_seconds(pid) for pid in pids)
 
 
 def child(url, cycles, pids):
@@ -78,8 +75,6 @@ def child(url, cycles, pids):
 
     cold, (cold_cpu, cold_fleet) = timed()
     warm = [timed() for _ in range(cycles)]
-    with open('/proc/self/status') as handle:
-        status = dict(line.split(':', 1) for line in handle)
     print(json.dumps({
         'nodes': cold.nodes, 'cold': cold.seconds, 'cold_cpu': cold_cpu,
         'cold_fleet_cpu': cold_fleet,
@@ -89,8 +84,8 @@ def child(url, cycles, pids):
         'warm_cpu': [cpu for _, (cpu, _) in warm],
         'warm_fleet_cpu': [fleet for _, (_, fleet) in warm],
         'warm_failures': sum(s.failures for s, _ in warm),
-        'rss_mb': int(status['VmRSS'].split()[0]) / 1024.0,
-        'peak_rss_mb': int(status['VmHWM'].split()[0]) / 1024.0}))
+        'rss_mb': _proc.own_memory_mb(),
+        'peak_rss_mb': _proc.own_memory_mb('VmHWM')}))
     conductor.stop()
 
 

@@ -35,6 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _proc  # noqa: E402
+
 import requests  # noqa: E402
 
 from powerbridge import db  # noqa: E402
@@ -53,14 +55,6 @@ APPLY_DEADLINE = 60.0
 GUARD_SHARE = 0.9
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds of a process, from /proc/PID/stat."""
-    with open('/proc/%d/stat' % pid, encoding='ascii') as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()
-    ticks = os.sysconf('SC_CLK_TCK')
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
 def metric(url, name):
     text = requests.get(url, timeout=10).text
     for family in parser.text_string_to_metric_families(text):
@@ -76,7 +70,7 @@ def run_window(stack, timeline, seconds, per_round):
     pid = stack.processes[pb_stack.NOTIFIER].pid
     flipped = {}
     nodes = iter(stack.nodes)
-    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    cpu0, wall0 = _proc.cpu_seconds(pid), time.monotonic()
     next_round = wall0
     while time.monotonic() - wall0 < seconds:
         time.sleep(max(0.0, next_round - time.monotonic()))
@@ -88,7 +82,7 @@ def run_window(stack, timeline, seconds, per_round):
             flipped[node.instance_uuid] = db.utcnow()
             stack.flip(node.index, False)
     time.sleep(max(0.0, wall0 + seconds - time.monotonic()))
-    cpu1, wall1 = cpu_seconds(pid), time.monotonic()
+    cpu1, wall1 = _proc.cpu_seconds(pid), time.monotonic()
     return flipped, cpu1 - cpu0, wall1 - wall0
 
 
