@@ -10,6 +10,9 @@ from tooz import hashring
 
 # 2**5 partitions per host: Ironic's default hash_partition_exponent.
 PARTITIONS = 2 ** 5
+# Owners a ring remembers before it starts afresh: a ring can live as long
+# as the process, and nodes come and go.
+REMEMBERED = 100000
 
 
 class HostRing:
@@ -40,5 +43,7 @@ class HostRing:
         host = self._owners.get(key)
         if host is None:
             (host,) = self._ring.get_nodes(key.encode('utf-8'))
+            if len(self._owners) >= REMEMBERED:
+                self._owners.clear()
             self._owners[key] = host
         return host

@@ -55,7 +55,8 @@ class NodeRing:
         if live != self.hosts:
             LOG.info('Node hash ring of %(host)s now spans %(hosts)s',
                      {'host': self.host, 'hosts': list(live) or 'no host'})
-        self._state = (hashring.HostRing(live), live)
+            # The same members keep the same ring, and what it remembers.
+            self._state = (hashring.HostRing(live), live)
         return live
 
     def owner(self, node_uuid):

@@ -3,6 +3,7 @@
 import collections
 import uuid
 
+import fixtures
 import testtools
 
 from powerbridge import hashring
@@ -57,3 +58,12 @@ class TestHostRing(testtools.TestCase):
         self.assertTrue(ring.same_as(reversed(HOSTS), hashring.PARTITIONS))
         self.assertFalse(ring.same_as(HOSTS[:2], hashring.PARTITIONS))
         self.assertFalse(ring.same_as(HOSTS, 2 ** 8))
+
+    def test_what_a_ring_remembers_is_bounded(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'powerbridge.hashring.REMEMBERED', 100))
+        ring = hashring.HostRing(HOSTS)
+        owners = [ring.owner(k) for k in KEYS[:250]]
+        self.assertLessEqual(len(ring._owners), 100)
+        self.assertEqual(owners, [hashring.HostRing(HOSTS).owner(k)
+                                  for k in KEYS[:250]])
