@@ -72,12 +72,12 @@ def deploy(conf, db, enforcer, conductor=None, auth_middleware=None,
         auth_middleware = auth.auth_middleware(
             conf.api.auth_strategy, conf,
             unauthenticated_paths=handler.UNAUTHENTICATED_PATHS)
-    if actions is None and conductor is not None:
-        actions = action_api.in_process(conductor)
-    elif actions is None:
-        # API only: actions go to the queue, for the conductors' polls.
-        actions = action_api.ActionAPI(
-            db, heartbeat_timeout=conf.conductor.heartbeat_timeout)
+    if actions is None:
+        # Without a conductor (API only) actions go to the queue, for the
+        # conductors' polls.
+        actions = (action_api.in_process(conductor) if conductor else
+                   action_api.ActionAPI(
+                       db, heartbeat_timeout=conf.conductor.heartbeat_timeout))
     state = types.SimpleNamespace(conf=conf, conductor=actions)
     metrics = metrics or metrics_mod.BaremetalMetrics()
     router = handler.make_app()
