@@ -53,6 +53,9 @@ _CONTROL_NAMES = {CONTROL_OFF: 'off', CONTROL_ON: 'on', CONTROL_CYCLE: 'cycle',
 # on time, and the caller waits this much longer only if the loop is stuck.
 _DEADLINE_MARGIN = 0.1
 _STUCK_GRACE = 1.0
+# Credentials remembered at most (then forgotten all at once): far more
+# than one conductor owns, and bounded if driver_info keeps changing.
+_CREDS_REMEMBERED = 65536
 
 
 def parse_chassis_status(data):
@@ -132,6 +135,8 @@ class IPMIPowerDriver(base.PowerDriver):
         self._loop = None
         self._engine = None
         self._resolved = {}
+        # BmcTarget -> Creds: the sync asks for the same BMCs every cycle.
+        self._creds_of = {}
 
     def start(self):
         with self._lock:
@@ -278,6 +283,15 @@ class IPMIPowerDriver(base.PowerDriver):
             loop.call(engine.forget, key)
 
     def _creds(self, target):
+        creds = self._creds_of.get(target)
+        if creds is None:
+            creds = self._make_creds(target)
+            if len(self._creds_of) >= _CREDS_REMEMBERED:
+                self._creds_of.clear()
+            self._creds_of[target] = creds
+        return creds
+
+    def _make_creds(self, target):
         address = sys.intern(self._resolve(target.address))
         try:
             username = _encoded(target.username)

@@ -254,3 +254,13 @@ class DriverUnitTest(testtools.TestCase):
         exc = self.assertRaises(base.DriverError, driver._creds, target)
         self.assertIn('no-such-host.invalid', str(exc))
         self.assertNotIn('S3cr3t', str(exc))
+
+    def test_credentials_are_built_once_per_target(self):
+        driver = ipmi.IPMIPowerDriver()
+        target = base.BmcTarget('k', '127.0.0.1', 6230, 'admin', 'pw')
+        creds = driver._creds(target)
+        self.assertIs(creds, driver._creds(
+            base.BmcTarget('k', '127.0.0.1', 6230, 'admin', 'pw')))
+        changed = driver._creds(
+            base.BmcTarget('k', '127.0.0.1', 6230, 'admin', 'new'))
+        self.assertEqual((b'pw', b'new'), (creds.password, changed.password))

@@ -76,6 +76,21 @@ class TestBoundedPool(testtools.TestCase):
                           pool.submit(lambda: 1 / 0).result, WAIT)
         self.assertEqual(0, pool.in_flight)
 
+    def test_work_one_at_a_time_reuses_one_thread(self):
+        # An idle worker takes the next item: no thread per submission up
+        # to the size, whose idle wakeups would cost CPU for good.
+        def workers():
+            return {t for t in threading.enumerate()
+                    if t.name.startswith('conductor-worker')}
+
+        before = workers()
+        pool = self.pool(300)
+        for n in range(50):
+            self.assertEqual(n, pool.submit(lambda n=n: n).result(WAIT))
+        # A worker marks itself idle just after its item's result is set,
+        # so a submission at that instant may start a second thread.
+        self.assertLess(len(workers() - before), 5)
+
     def test_a_shut_down_pool_refuses(self):
         pool = self.pool(1)
         pool.shutdown()
