@@ -49,6 +49,7 @@ from baremetal_notifier import conf as baremetal_conf  # noqa: E402
 from baremetal_notifier.conductor import manager  # noqa: E402
 from baremetal_notifier.drivers import ipmi  # noqa: E402
 from powerbridge import db  # noqa: E402
+from powerbridge import service  # noqa: E402
 
 SYNC_DEADLINE = 30.0
 HUNG_WAIT = 1.0
@@ -107,6 +108,8 @@ class Conductor:
         self.manager = manager.ConductorManager(
             conf, self.db, ipmi.IPMIPowerDriver(), sync_deadline=SYNC_DEADLINE)
         self.manager.start()
+        # As the conductor's console scripts do once started.
+        service.tune_gc()
 
     def cycle(self):
         return self.manager.sync_power_states()

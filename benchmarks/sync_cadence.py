@@ -8,8 +8,8 @@ per node, ``[conductor] sync_power_state_interval = 1`` and ``[ipmi]
 min_command_interval = 0.9`` (every BMC read once a second; the guard a
 little below the interval, or reads parked by a few milliseconds each
 cycle drift later and later until cycles wait on them).
-For 60 s the benchmark flips 10 BMCs every 2 s behind the API's back
-(each node once) and then reads:
+For 60 s the benchmark flips 10 BMCs in every 2 s behind the API's back,
+each at a random moment (each node once), and then reads:
 
 * conductor CPU: the baremetal-notifier process's user+system CPU time
   over the window (/proc), as a share of one core. That process also
@@ -28,6 +28,7 @@ sync interval (and min_command_interval) to compare.
 
 import argparse
 import os
+import random
 import sys
 import time
 
@@ -51,6 +52,7 @@ LAG_P50_GOAL_S = 1.0
 LAG_P99_GOAL_S = 2.0
 PER_ROUND = 10
 ROUND_EVERY = 2.0
+SEED = 14
 APPLY_DEADLINE = 60.0
 GUARD_SHARE = 0.9
 
@@ -65,22 +67,29 @@ def metric(url, name):
 
 
 def run_window(stack, timeline, seconds, per_round):
-    """Flip ``per_round`` fresh nodes every ROUND_EVERY s for ``seconds``;
-    returns ({instance: flip time}, CPU seconds, wall seconds)."""
+    """Flip ``per_round`` fresh nodes in each ROUND_EVERY s for ``seconds``,
+    each at a random moment of its round; returns ({instance: flip time},
+    CPU seconds, wall seconds).
+
+    Random moments, because flips on a fixed grid all meet the sync
+    cycles (also on a grid) at one phase, so the lag of one run would be
+    any value from a few tenths of a second to a whole interval."""
     pid = stack.processes[pb_stack.NOTIFIER].pid
+    moments = random.Random(SEED)
     flipped = {}
     nodes = iter(stack.nodes)
     cpu0, wall0 = _proc.cpu_seconds(pid), time.monotonic()
-    next_round = wall0
-    while time.monotonic() - wall0 < seconds:
-        time.sleep(max(0.0, next_round - time.monotonic()))
-        next_round += ROUND_EVERY
-        for _ in range(per_round):
-            node = next(nodes, None)
-            if node is None:
-                break
-            flipped[node.instance_uuid] = db.utcnow()
-            stack.flip(node.index, False)
+    schedule = sorted(
+        start + moments.uniform(0, ROUND_EVERY)
+        for start in range(0, int(seconds), int(ROUND_EVERY))
+        for _ in range(per_round))
+    for at in schedule:
+        node = next(nodes, None)
+        if node is None:
+            break
+        time.sleep(max(0.0, wall0 + at - time.monotonic()))
+        flipped[node.instance_uuid] = db.utcnow()
+        stack.flip(node.index, False)
     time.sleep(max(0.0, wall0 + seconds - time.monotonic()))
     cpu1, wall1 = _proc.cpu_seconds(pid), time.monotonic()
     return flipped, cpu1 - cpu0, wall1 - wall0

@@ -124,6 +124,7 @@ def start_all(prog, workers, on_failure=None):
         # The first line only: database errors go on to quote parameters.
         service.fail(prog, 'cannot start %s: %s' % (
             type(part).__name__, (str(exc) or repr(exc)).splitlines()[0]))
+    service.tune_gc()
 
 
 def main(argv=None):

@@ -103,11 +103,19 @@ class PowerReading:
 
     @classmethod
     def ok(cls, state):
-        return cls(state=state, error=None)
+        # NOTE: immutable, so the readings of a state are one object: a
+        # 10,000-node cycle would otherwise build 10,000 equal ones.
+        reading = _OK_READINGS.get(state)
+        return reading if reading is not None else cls(state=state,
+                                                       error=None)
 
     @classmethod
     def failed(cls, error):
         return cls(state=None, error=error)
+
+
+_OK_READINGS = {state: PowerReading(state=state, error=None)
+                for state in (POWER_ON, POWER_OFF)}
 
 
 class PowerDriver(abc.ABC):

@@ -22,6 +22,7 @@ from oslo_log import log as logging
 
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi_engine
+from baremetal_notifier.drivers import ipmi_ops
 from baremetal_notifier.drivers import pyghmi_loop
 
 LOG = logging.getLogger(__name__)
@@ -210,13 +211,13 @@ class IPMIPowerDriver(base.PowerDriver):
         return readings
 
     def _status_op(self, key, creds, on_done, deadline):
-        return ipmi_engine.Op(key, creds, 'Get Chassis Status',
+        return ipmi_ops.Op(key, creds, 'Get Chassis Status',
                               NETFN_CHASSIS, CMD_GET_CHASSIS_STATUS, (),
                               parse_chassis_status, on_done, deadline,
                               self.attempts, persist=True)
 
     def _control_op(self, key, creds, directive, on_done, deadline):
-        return ipmi_engine.Op(key, creds, 'Chassis Control (%s)'
+        return ipmi_ops.Op(key, creds, 'Chassis Control (%s)'
                               % _CONTROL_NAMES[directive],
                               NETFN_CHASSIS, CMD_CHASSIS_CONTROL,
                               (directive,), lambda data: None, on_done,
@@ -299,7 +300,7 @@ class IPMIPowerDriver(base.PowerDriver):
         except (AttributeError, TypeError, UnicodeError):
             raise base.DriverError('node %s: IPMI credentials must be text'
                                    % target.key) from None
-        return ipmi_engine.Creds(address, int(target.port), username,
+        return ipmi_ops.Creds(address, int(target.port), username,
                                  password)
 
     def _resolve(self, address):

@@ -1,9 +1,9 @@
 """Per-node IPMI requests on warm pyghmi sessions, run by the loop thread.
 
-An :class:`Op` is one IPMI request for one node (Get Chassis Status, or a
-Chassis Control). The engine gives each node at most one op at a time,
-logs in when the node has no usable session, keeps sessions for the next
-op, and bounds everything with deadlines:
+An op (:class:`ipmi_ops.Op`) is one IPMI request for one node (Get
+Chassis Status, or a Chassis Control). The engine gives each node at most
+one op at a time, logs in when the node has no usable session, keeps
+sessions for the next op, and bounds everything with deadlines:
 
 * at most ``window`` logins and requests are in flight at once;
 * each login and each request has its own deadline; on expiry the session
@@ -35,51 +35,6 @@ _PERMANENT_LOGIN_ERRORS = ('password', 'Unauthorized', 'Invalid role',
                            'privilege level', 'Kg')
 # How often ops that are not in flight are checked against their deadline.
 _SCAN_INTERVAL = 0.05
-
-
-class Creds(collections.namedtuple('Creds', 'address port username '
-                                            'password')):
-    """Where a BMC is and how to log in; username/password are bytes."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return 'Creds(%s:%d)' % (self.address, self.port)
-
-    __str__ = __repr__
-
-
-class Op:
-    """One IPMI request for one node, with its retry budget."""
-
-    __slots__ = ('key', 'creds', 'what', 'netfn', 'command', 'data',
-                 'parse', 'on_done', 'deadline', 'attempts', 'failures',
-                 'token', 'step', 'step_deadline', 'last_error', 'done',
-                 'persist')
-
-    def __init__(self, key, creds, what, netfn, command, data, parse,
-                 on_done, deadline, attempts, persist=False):
-        self.key = key
-        self.creds = creds
-        self.what = what
-        self.netfn = netfn
-        self.command = command
-        self.data = data
-        self.parse = parse
-        self.on_done = on_done  # on_done(op, value, error), loop thread
-        self.deadline = deadline
-        self.attempts = attempts
-        self.failures = 0
-        self.token = None
-        self.step = None
-        self.step_deadline = None
-        self.last_error = None
-        self.done = False
-        self.persist = persist
-
-    def __repr__(self):
-        return '<Op %s node=%s %s step=%s>' % (self.what, self.key,
-                                               self.creds, self.step)
 
 
 class _Node:

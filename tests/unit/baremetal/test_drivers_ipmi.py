@@ -13,6 +13,7 @@ import testtools
 from baremetal_notifier.drivers import base
 from baremetal_notifier.drivers import ipmi
 from baremetal_notifier.drivers import ipmi_engine
+from baremetal_notifier.drivers import ipmi_ops
 from powerbridge import pyghmi_compat
 
 SECRET = b'S3cr3t-pw'
@@ -80,12 +81,12 @@ class EngineTest(testtools.TestCase):
 
     def op(self, key='n1', port=6230, deadline=60, attempts=3,
            password=SECRET):
-        creds = ipmi_engine.Creds('127.0.0.1', port, b'admin', password)
+        creds = ipmi_ops.Creds('127.0.0.1', port, b'admin', password)
 
         def done(op, value, error):
             self.results[op.key] = (value, error)
 
-        return ipmi_engine.Op(key, creds, 'Get Chassis Status', 0, 1, (),
+        return ipmi_ops.Op(key, creds, 'Get Chassis Status', 0, 1, (),
                               ipmi.parse_chassis_status, done,
                               self.now + deadline, attempts)
 
