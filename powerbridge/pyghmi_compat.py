@@ -9,6 +9,7 @@ module with any pyghmi but :data:`EXPECTED_VERSION` raises
 :func:`install_client_patches`).
 """
 
+import collections
 import importlib.metadata
 import math
 import os
@@ -115,32 +116,113 @@ def _vdso_clock():
     return lambda: time.monotonic() + offset
 
 
-class _PollSelect:
-    """Stands in for the ``select`` module inside pyghmi's session code.
+class _LoopThreadIo:
+    """pyghmi's socket reads, done by the thread that runs its event loop.
 
-    select() raises ValueError for a descriptor above 1023, which kills
-    pyghmi's I/O thread in a process with many files open; poll() does not.
+    Stock pyghmi reads its sockets in an I/O thread of its own, which wakes
+    the event loop's thread through an Event for each batch of packets;
+    every ``recvfrom`` and ``getsockname`` there and every ``sendto`` in
+    the loop thread hands the GIL from one thread to the other. Here
+    ``_io_wait``, which the loop thread calls to wait for packets, polls
+    the sockets itself (with the same timeout) and reads the readable
+    ones with pyghmi's own ``_io_graball``; pyghmi's I/O thread, still
+    started by pyghmi, waits on nothing and reads nothing. A warm read
+    went from about 117 to 81 us of the process's CPU (1,000 BMCs).
+
+    poll(), not select(): select() raises ValueError for a descriptor
+    above 1023. The poll object is kept and each socket registered once:
+    pyghmi only appends to its socket list (64 BMCs a socket).
     """
 
+    def __init__(self):
+        self._poller = select.poll()
+        self._watched = []
+        self._byfd = {}
+        # Only the loop thread waits, but a second caller must not poll
+        # the same object at once (poll() refuses).
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+
+    def io_wait(self, timeout, myaddr=None, evq=None):
+        """Stands in for ``session._io_wait``: read what arrives within
+        ``timeout`` seconds into pyghmi's session queues."""
+        with self._lock:
+            sockets = ipmisession.iosockets
+            if len(sockets) != len(self._watched) or (
+                    sockets and sockets[-1] is not self._watched[-1]):
+                self._watch(sockets)
+            # NOTE: round up, or a 0.4 ms timeout becomes a busy 0 ms poll.
+            msecs = (None if timeout is None
+                     else max(0, math.ceil(timeout * 1000)))
+            byfd = self._byfd
+            ready = [byfd[fd] for fd, _event in self._poller.poll(msecs)
+                     if fd in byfd]
+            if ready:
+                _stock_graball(ready, {})
+
+    def _watch(self, sockets):
+        for fd in self._byfd:
+            self._poller.unregister(fd)
+        self._byfd = {sock.fileno(): sock for sock in sockets}
+        for fd in self._byfd:
+            self._poller.register(fd, select.POLLIN)
+        self._watched = list(sockets)
+
+    # -- what pyghmi's own I/O thread sees: nothing to read, ever --------
+
+    def select(self, rlist, wlist, xlist, timeout=None):
+        """Stands in for the ``select`` module in the I/O thread."""
+        self._idle.wait(timeout)
+        return [], [], []
+
     @staticmethod
-    def select(rlist, wlist, xlist, timeout=None):
-        poller = select.poll()
-        byfd = {}
-        for sock in rlist:
-            byfd[sock.fileno()] = sock
-            poller.register(sock, select.POLLIN)
-        # NOTE: round up, or a 0.4 ms timeout becomes a busy 0 ms poll.
-        msecs = None if timeout is None else max(0, math.ceil(timeout * 1000))
-        ready = poller.poll(msecs)
-        return [byfd[fd] for fd, _event in ready if fd in byfd], [], []
+    def graball(mysockets, iowaiters):
+        """Stands in for ``_io_graball`` in the I/O thread."""
+        return []
+
+
+_stock_graball = ipmisession._io_graball
+
+
+class _SessionOs:
+    """Stands in for ``os`` inside pyghmi's session module, whose calls at
+    run time are ``os.urandom(16)``: an AES-CBC IV per encrypted packet
+    and a nonce per login. The kernel's random bytes are fetched 4 KiB at
+    a time and each 16 handed out once: one ``getrandom`` call per 256
+    packets instead of one per packet, and each such call released the
+    GIL in the middle of a send."""
+
+    _BLOCK = 16
+    _BATCH = 4096
+
+    def __init__(self):
+        self._blocks = collections.deque()
+
+    def urandom(self, size):
+        if size != self._BLOCK:
+            return os.urandom(size)
+        try:
+            return self._blocks.popleft()
+        except IndexError:
+            fresh = os.urandom(self._BATCH)
+            # NOTE: deque.extend and popleft are atomic: two threads
+            # refilling at once only fetch twice; no block is used twice.
+            self._blocks.extend(fresh[start:start + self._BLOCK]
+                                for start in range(self._BLOCK, self._BATCH,
+                                                   self._BLOCK))
+            return fresh[:self._BLOCK]
+
+    def __getattr__(self, name):
+        return getattr(os, name)
 
 
 def install_client_patches(initial_timeout=None):
     """Make pyghmi's client socket I/O race-free; idempotent, process-wide.
 
     Nothing toggles the shared socket's blocking mode any more (a race that
-    froze every session), the I/O thread waits with poll(), the event
-    loop's keepalive walk costs the sessions due, not all of them
+    froze every session), the event loop's thread reads the sockets
+    itself with poll() (pyghmi's I/O thread idles), the event loop's
+    keepalive walk costs the sessions due, not all of them
     (powerbridge.keepalive_timers), a session's queues are small, and its
     clock is read without a system call.
     ``initial_timeout``: first retransmit timer, stock 0.5 s (+ jitter).
@@ -150,9 +232,12 @@ def install_client_patches(initial_timeout=None):
         if not _patched:
             ipmisession._io_recvfrom = _recvfrom_nonblocking
             ipmisession._io_sendto = _sendto_plain
-            if hasattr(select, 'poll'):
-                ipmisession.select = _PollSelect
+            loop_io = _LoopThreadIo()
+            ipmisession._io_wait = loop_io.io_wait
+            ipmisession.select = loop_io
+            ipmisession._io_graball = loop_io.graball
             ipmisession.collections = _SessionCollections
+            ipmisession.os = _SessionOs()
             # NOTE: session.py imported the function by name; both names
             # are switched, before the keepalive table takes the clock.
             ipmiutil._monotonic_time = ipmisession._monotonic_time = (
@@ -300,16 +385,11 @@ def run_tick(timeout):
     ipmisession.Session.wait_for_rsp(timeout)
 
 
-def io_thread():
-    """pyghmi's I/O thread, or None before the first session starts it."""
-    return ipmisession.iothread
-
-
 def wake_io_thread():
     """Make a waiting run_tick() return early.
 
-    A 1-byte datagram to pyghmi's own socket wakes its I/O thread, which
-    wakes the tick; pyghmi ignores short packets and pokes itself so.
+    A 1-byte datagram to pyghmi's own socket ends the tick's poll;
+    pyghmi ignores short packets and pokes itself so.
     """
     sockets, myself = ipmisession.iosockets, ipmisession.myself
     if not sockets or myself is None:

@@ -46,7 +46,6 @@ class PyghmiLoop:
         self._stopping = False
         self._thread = None
         self._last_error_log = 0.0
-        self._io_thread_dead = False
 
     @classmethod
     def acquire(cls, tick=0.02, initial_timeout=None):
@@ -137,18 +136,6 @@ class PyghmiLoop:
             self._last_error_log = now
             LOG.exception(message)
 
-    def _io_thread_alive(self):
-        iothread = pyghmi_compat.io_thread()
-        if iothread is None:
-            return False  # pyghmi starts it with the first session
-        if iothread.is_alive():
-            return True
-        if not self._io_thread_dead:
-            self._io_thread_dead = True
-            LOG.error('pyghmi\'s I/O thread has died; IPMI requests will '
-                      'fail until the process is restarted')
-        return False
-
     def _busy(self):
         try:
             return any(client.busy() for client in self._clients)
@@ -162,13 +149,7 @@ class PyghmiLoop:
             self._hooks('dispatch', time.monotonic())
             tick = self._tick if self._busy() else self.IDLE_TICK
             try:
-                if self._io_thread_alive():
-                    pyghmi_compat.run_tick(tick)
-                else:
-                    # NOTE: wait_for_rsp waits for a wakeup from pyghmi's
-                    # I/O thread, with no timeout of its own: without the
-                    # thread it would never return.
-                    time.sleep(tick)
+                pyghmi_compat.run_tick(tick)
             except Exception:
                 # NOTE: supervised: an exception from deep in pyghmi must
                 # not end the loop every session depends on.

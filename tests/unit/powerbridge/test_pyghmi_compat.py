@@ -4,6 +4,7 @@ import importlib.metadata
 import importlib.util
 import os
 import re
+import socket
 import time
 
 import fixtures
@@ -103,3 +104,75 @@ class ClockTest(testtools.TestCase):
         self.assertIs(session._monotonic_time, util._monotonic_time)
         self.assertAlmostEqual(os.times()[4], session._monotonic_time(),
                                delta=0.05)
+
+
+class LoopThreadIoTest(testtools.TestCase):
+    """The loop thread's own socket reads, on real UDP sockets on
+    loopback, in pyghmi's socket list."""
+
+    def udp(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(('127.0.0.1', 0))
+        sock.setblocking(False)
+        self.addCleanup(sock.close)
+        return sock
+
+    def send(self, sock, payload=b'\x06\x00\xff\x07'):
+        self.sender.sendto(payload, sock.getsockname())
+
+    def setUp(self):
+        super().setUp()
+        self.sender = self.udp()
+        self.sockets = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'pyghmi.ipmi.private.session.iosockets', self.sockets))
+        self.read = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'powerbridge.pyghmi_compat._stock_graball',
+            lambda socks, waiters: self.read.append(list(socks))))
+        self.io = pyghmi_compat._LoopThreadIo()
+
+    def test_only_readable_sockets_are_read(self):
+        quiet, busy = self.udp(), self.udp()
+        self.sockets.extend([quiet, busy])
+        self.send(busy)
+        self.io.io_wait(5)
+        self.assertEqual([[busy]], self.read)
+
+    def test_sockets_appended_later_are_watched(self):
+        self.sockets.append(self.udp())
+        self.io.io_wait(0)
+        self.assertEqual([], self.read)
+        later = self.udp()
+        self.sockets.append(later)
+        self.send(later)
+        self.io.io_wait(5)
+        self.assertEqual([[later]], self.read)
+
+    def test_a_timeout_reads_nothing(self):
+        self.sockets.append(self.udp())
+        started = time.monotonic()
+        self.io.io_wait(0.05)
+        self.assertGreaterEqual(time.monotonic() - started, 0.04)
+        self.assertEqual([], self.read)
+
+    def test_pyghmis_io_thread_reads_nothing(self):
+        busy = self.udp()
+        self.send(busy)
+        self.assertEqual(([], [], []), self.io.select([busy], (), (), 0.01))
+        self.assertEqual([], self.io.graball([busy], {}))
+        self.assertEqual(b'\x06\x00\xff\x07', busy.recv(64))
+
+
+class SessionOsTest(testtools.TestCase):
+
+    def test_random_blocks_are_never_handed_out_twice(self):
+        session_os = pyghmi_compat._SessionOs()
+        blocks = [session_os.urandom(16) for _ in range(1000)]
+        self.assertEqual({16}, {len(block) for block in blocks})
+        self.assertEqual(len(blocks), len(set(blocks)))
+
+    def test_other_sizes_and_names_are_the_os_modules(self):
+        session_os = pyghmi_compat._SessionOs()
+        self.assertEqual(4, len(session_os.urandom(4)))
+        self.assertIs(os.environ, session_os.environ)
