@@ -212,16 +212,16 @@ class IPMIPowerDriver(base.PowerDriver):
 
     def _status_op(self, key, creds, on_done, deadline):
         return ipmi_ops.Op(key, creds, 'Get Chassis Status',
-                              NETFN_CHASSIS, CMD_GET_CHASSIS_STATUS, (),
-                              parse_chassis_status, on_done, deadline,
-                              self.attempts, persist=True)
+                           NETFN_CHASSIS, CMD_GET_CHASSIS_STATUS, (),
+                           parse_chassis_status, on_done, deadline,
+                           self.attempts, persist=True)
 
     def _control_op(self, key, creds, directive, on_done, deadline):
         return ipmi_ops.Op(key, creds, 'Chassis Control (%s)'
-                              % _CONTROL_NAMES[directive],
-                              NETFN_CHASSIS, CMD_CHASSIS_CONTROL,
-                              (directive,), lambda data: None, on_done,
-                              deadline, self.attempts)
+                           % _CONTROL_NAMES[directive],
+                           NETFN_CHASSIS, CMD_CHASSIS_CONTROL,
+                           (directive,), lambda data: None, on_done,
+                           deadline, self.attempts)
 
     def _run(self, op, end):
         """Run one op; its PowerReading-style result or an error string."""
@@ -301,7 +301,7 @@ class IPMIPowerDriver(base.PowerDriver):
             raise base.DriverError('node %s: IPMI credentials must be text'
                                    % target.key) from None
         return ipmi_ops.Creds(address, int(target.port), username,
-                                 password)
+                              password)
 
     def _resolve(self, address):
         # NOTE: resolved here, in the caller's thread: a slow DNS lookup
