@@ -48,6 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _database  # noqa: E402
+
 WARM_CYCLES = 3
 FLEETS = 3
 HOSTS = ('scale-a', 'scale-b', 'scale-c')
@@ -58,9 +60,6 @@ TAKEOVER_TIMEOUT = 6
 TAKEOVER_HEARTBEAT = 1
 RATIO_GOAL = 0.6
 RUN_GOAL_SECONDS = 600.0
-POSTGRESQL_URL = os.environ.get(
-    'POWERBRIDGE_TEST_POSTGRESQL_URL',
-    'postgresql+psycopg2://postgres@127.0.0.1:5432/postgres')
 
 
 # -- the conductor child --------------------------------------------------
@@ -153,69 +152,6 @@ def cycles(children):
 
 
 # -- the parent -------------------------------------------------------------
-
-class DatabaseServer:
-    """A throwaway database: PostgreSQL when reachable, else SQLite."""
-
-    def __init__(self, workdir, name):
-        import sqlalchemy as sa
-
-        self.admin = None
-        self.name = 'pbbench_%s_%d' % (name, os.getpid())
-        try:
-            admin = sa.create_engine(POSTGRESQL_URL,
-                                     isolation_level='AUTOCOMMIT',
-                                     connect_args={'connect_timeout': 3},
-                                     poolclass=sa.pool.NullPool)
-            with admin.connect() as conn:
-                conn.execute(sa.text('CREATE DATABASE %s' % self.name))
-            self.admin = admin
-            self.url = sa.engine.make_url(POSTGRESQL_URL).set(
-                database=self.name).render_as_string(hide_password=False)
-        except Exception as exc:  # any driver error: SQLite instead
-            print('PostgreSQL not reachable (%s): SQLite'
-                  % str(exc).splitlines()[0], file=sys.stderr)
-            self.url = 'sqlite:///' + os.path.join(workdir,
-                                                   name + '.sqlite')
-
-    def drop(self):
-        import sqlalchemy as sa
-
-        if self.admin is None:
-            return
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(
-                'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
-                'WHERE datname = :name AND pid <> pg_backend_pid()'),
-                {'name': self.name})
-            conn.execute(sa.text('DROP DATABASE IF EXISTS %s' % self.name))
-        self.admin.dispose()
-
-
-def enroll(url, ports):
-    """One node (with an instance) per BMC port; returns {uuid: port}."""
-    from oslo_utils import uuidutils
-    import sqlalchemy as sa
-
-    import db_migrations
-    import ipmi_sync
-    from baremetal_notifier.db import models
-
-    engine = sa.create_engine(url)
-    db_migrations.upgrade('baremetal', engine)
-    rows = [dict(uuid=uuidutils.generate_uuid(), driver='ipmi',
-                 instance_uuid=uuidutils.generate_uuid(),
-                 provision_state='active', maintenance=False,
-                 power_sync_failures=0, driver_info=json.dumps({
-                     'ipmi_address': '127.0.0.1', 'ipmi_port': port,
-                     'ipmi_username': ipmi_sync.USERNAME,
-                     'ipmi_password': ipmi_sync.PASSWORD}))
-            for port in ports]
-    with engine.begin() as conn:
-        conn.execute(models.Node.__table__.insert(), rows)
-    engine.dispose()
-    return {row['uuid']: port for row, port in zip(rows, ports, strict=True)}
-
 
 def warm(children, count):
     """Cold cycle, then WARM_CYCLES warm ones; per child (median wall,
@@ -388,12 +324,12 @@ def main(argv=None):
             fleets.append((fleet, control.ControlClient(fleet.url)))
         ports = [f.base_port + i for f, _ in fleets for i in range(f.count)]
         for name in ('scale', 'takeover'):
-            databases.append(DatabaseServer(workdir, name))
+            databases.append(_database.DatabaseServer(workdir, name))
         figs.add('database_is_postgresql',
                  int(databases[0].admin is not None), '', fmt='%d')
-        enroll(databases[0].url, ports)
+        _database.enroll(databases[0].url, ports)
         measure_scale(figs, databases[0].url, len(ports), fleets)
-        by_uuid = enroll(databases[1].url, ports)
+        by_uuid = _database.enroll(databases[1].url, ports)
         measure_takeover(figs, databases[1].url, fleets, by_uuid, interval)
     finally:
         for fleet, _ in fleets:

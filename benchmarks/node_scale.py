@@ -90,10 +90,10 @@ def child(url, cycles, pids):
 
 
 def run_child(workdir, ports, size, pids):
-    import conductor_scale
+    import _database
 
     url = 'sqlite:///' + os.path.join(workdir, 'scale-%d.sqlite' % size)
-    conductor_scale.enroll(url, ports[:size])
+    _database.enroll(url, ports[:size])
     out = subprocess.run(
         [sys.executable, os.path.abspath(__file__), '--child', url,
          str(WARM_CYCLES), ','.join(str(pid) for pid in pids)],
