@@ -25,6 +25,7 @@ import requests
 
 from powerbridge.stack import clients
 from powerbridge.stack import cloud as stack_cloud
+from powerbridge.stack import inventory
 from powerbridge.stack import layout as stack_layout
 from powerbridge.stack.process import find_script
 from powerbridge.stack.process import Process
@@ -40,10 +41,6 @@ _CONTROL_LINE = re.compile(r'^vbmc control on (\S+)$', re.M)
 # Seconds a process gets to become ready / to stop before SIGKILL.
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
-# Placement: one `server import` run per PLACEMENT_SHARE nodes, at most
-# PLACEMENT_WORKERS of them (in parallel), each over a share of the nodes.
-PLACEMENT_SHARE = 25
-PLACEMENT_WORKERS = 4
 
 
 @dataclasses.dataclass
@@ -165,14 +162,19 @@ class Stack:
             self.wait_api(COMPUTE_API)
             self.wait_agents_up()
         with self._step('nodes enrolled'):
-            self.enroll_nodes()
+            inventory.enroll(self.baremetal, self.nodes, self.settings,
+                             self._password)
         with self._step('nodes managed and adopted'):
-            self.manage_nodes()
+            inventory.manage_and_adopt(self.baremetal, self.nodes,
+                                       self.processes[NOTIFIER],
+                                       START_TIMEOUT)
         with self._step('first power sync'):
-            self.wait_nodes_synced()
+            inventory.wait_synced(self.baremetal, self.processes[NOTIFIER],
+                                  START_TIMEOUT)
         if self.settings.instances:
             with self._step('instances placed'):
-                self.place_instances()
+                inventory.place_instances(self.baremetal, self.nodes,
+                                          self._place_share)
         return self
 
     def stop(self):
@@ -285,73 +287,8 @@ class Stack:
 
     # -- nodes and instances -----------------------------------------------
 
-    def enroll_nodes(self):
-        """POST /v1/nodes for every BMC, as an operator would."""
-        for node in self.nodes:
-            created = self.baremetal.create_node({
-                'name': node.name, 'driver': 'ipmi',
-                'driver_info': {'ipmi_address': '127.0.0.1',
-                                'ipmi_port': node.bmc_port,
-                                'ipmi_username': self.settings.bmc_username,
-                                'ipmi_password': self._password}})
-            node.uuid = created['uuid']
-
-    def manage_nodes(self, timeout=START_TIMEOUT):
-        """The operator's lifecycle: ``manage`` (the conductor checks the
-        credentials by reading each BMC), then ``adopt``: the machines
-        already run their workloads, so they become 'active' without a
-        deploy, as in Ironic's adoption."""
-        for node in self.nodes:
-            self.baremetal.set_provision(node.uuid, 'manage')
-
-        def managed():
-            self.processes[NOTIFIER].check_alive()
-            nodes = self.baremetal.nodes(
-                fields=('uuid', 'provision_state', 'last_error'))
-            failed = [n for n in nodes if n['provision_state'] == 'enroll'
-                      and n['last_error']]
-            if failed:
-                raise StackError('node %s failed verification: %s'
-                                 % (failed[0]['uuid'],
-                                    failed[0]['last_error']))
-            return all(n['provision_state'] == 'manageable' for n in nodes)
-        wait_for(managed, timeout, 0.2, 'every node manageable')
-        for node in self.nodes:
-            self.baremetal.set_provision(node.uuid, 'adopt')
-
-    def wait_nodes_synced(self, timeout=START_TIMEOUT):
-        """Until the conductor has recorded every node's power state."""
-        def synced():
-            self.processes[NOTIFIER].check_alive()
-            nodes = self.baremetal.nodes(fields=('uuid', 'power_state'))
-            return all(n['power_state'] for n in nodes) and len(nodes)
-        wait_for(synced, timeout, 0.2, 'first power sync of every node')
-
-    def place_instances(self):
-        """`compute-ext-manage server import` of one instance per node.
-
-        The nodes are split in a few shares, each imported by one run of
-        the command (in parallel), so 1000 nodes do not cost 1000
-        interpreter starts.
-        """
-        for node in self.nodes:
-            node.instance_name = 'server-%04d' % node.index
-        helpers = min(PLACEMENT_WORKERS,
-                      -(-len(self.nodes) // PLACEMENT_SHARE))
-        shares = [self.nodes[i::helpers] for i in range(helpers)]
-        with concurrent.futures.ThreadPoolExecutor(helpers) as pool:
-            for future in [pool.submit(self._place_share, s)
-                           for s in shares]:
-                future.result()
-        by_node = {n['uuid']: n['instance_uuid'] for n in
-                   self.baremetal.nodes(fields=('uuid', 'instance_uuid'))}
-        for node in self.nodes:
-            node.instance_uuid = by_node[node.uuid]
-            if not node.instance_uuid:
-                raise StackError('node %s has no instance after server '
-                                 'import' % node.uuid)
-
     def _place_share(self, nodes):
+        """One ``server import`` run for ``nodes``' instances."""
         pairs = ''.join('%s %s\n' % (n.instance_name, n.uuid) for n in nodes)
         self.manage('compute-ext-manage', COMPUTE_API, 'server', 'import',
                     '--project', self.settings.instance_project,
